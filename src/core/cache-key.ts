@@ -1,0 +1,39 @@
+/**
+ * What determines a cached model output. Two requests share a cache entry only when every field
+ * here is equal, so a changed model file, dtype, device class or prompt template never serves a
+ * stale score.
+ */
+import type { ChatMessage } from './prompt.js';
+import { hashValue } from './hash.js';
+
+/** The identity of a loaded model, as far as its outputs are concerned. */
+export interface ModelFingerprint {
+  readonly modelId: string;
+  /** SHA-256 over the model's files (bundled models) or the Hub revision it was loaded at. */
+  readonly filesHash: string;
+  readonly dtype: string;
+  /**
+   * 'gpu' for WebGPU, 'cpu' for wasm and native CPU: kernels differ between the two classes
+   * enough to change the last digits of a log-prob.
+   */
+  readonly deviceClass: 'gpu' | 'cpu';
+}
+
+export interface ScoreKeyInput {
+  readonly model: ModelFingerprint;
+  readonly templateVersion: string;
+  readonly context: readonly ChatMessage[];
+  readonly response: string;
+}
+
+export interface GenerationKeyInput {
+  readonly model: ModelFingerprint;
+  readonly templateVersion: string;
+  readonly prompt: readonly ChatMessage[];
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export const scoreKey = (input: ScoreKeyInput): Promise<string> => hashValue({ kind: 'score', ...input });
+
+export const generationKey = (input: GenerationKeyInput): Promise<string> =>
+  hashValue({ kind: 'generation', ...input });

@@ -1,0 +1,29 @@
+/**
+ * The public surface of Rolescope's pure core: no DOM, no workers, no Svelte, no transformers.js.
+ */
+
+// Units
+export * from './units.js';
+
+// Log-probabilities of tokens
+export * from './logprob.js';
+
+// Locating a response's tokens and per-token display text
+export * from './span.js';
+export * from './text-pieces.js';
+
+// The role-play prompt
+export * from './prompt.js';
+
+// Packing sequences into forward passes
+export * from './batching.js';
+
+// Hashes and cache keys
+export * from './hash.js';
+export * from './cache-key.js';
+
+// Bundled models
+export * from './model-manifest.js';
+
+// Errors that cross the worker boundary
+export * from './errors.js';

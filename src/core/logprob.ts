@@ -1,0 +1,74 @@
+/**
+ * Numerically stable log-softmax over one row of logits.
+ *
+ * log_softmax(z)_k = z_k − logsumexp(z), with logsumexp(z) = m + log Σ_j exp(z_j − m), m = max z.
+ * Subtracting the max keeps exp() in range for any logits; the result is in nats.
+ * A row containing NaN yields NaN (never a silently finite number).
+ */
+import type { Nats } from './units.js';
+
+/** logsumexp of `row[offset .. offset+length)`, in nats. −Infinity for an all −Infinity row. */
+export function logSumExp(row: ArrayLike<number>, offset = 0, length = row.length - offset): number {
+  let max = -Infinity;
+  for (let j = 0; j < length; j++) {
+    const v = row[offset + j]!;
+    if (v > max || Number.isNaN(v)) max = v;
+  }
+  if (Number.isNaN(max)) return NaN;
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (let j = 0; j < length; j++) sum += Math.exp(row[offset + j]! - max);
+  return max + Math.log(sum);
+}
+
+/** Full log-softmax of one row (a new Float64Array of the row's length). */
+export function logSoftmax(row: ArrayLike<number>): Float64Array {
+  const lse = logSumExp(row);
+  const out = new Float64Array(row.length);
+  for (let j = 0; j < row.length; j++) out[j] = row[j]! - lse;
+  return out;
+}
+
+/**
+ * Log-probability of `tokenId` under the row of `logits` (flattened, `vocabSize` wide) at
+ * `rowIndex`. Only this row is normalized: scoring a response touches just its own positions.
+ */
+export function tokenLogProb(
+  logits: ArrayLike<number>,
+  rowIndex: number,
+  vocabSize: number,
+  tokenId: number,
+): Nats {
+  if (tokenId < 0 || tokenId >= vocabSize) {
+    throw new RangeError(`token id ${tokenId} is outside the vocabulary (size ${vocabSize})`);
+  }
+  const offset = rowIndex * vocabSize;
+  return (logits[offset + tokenId]! - logSumExp(logits, offset, vocabSize)) as Nats;
+}
+
+/** Sum and mean of per-token log-probs, in nats. The mean of an empty span is NaN, not 0. */
+export function summarizeLogProbs(logProbs: ArrayLike<number>): {
+  sumLogProb: Nats;
+  meanLogProb: Nats;
+} {
+  let sum = 0;
+  for (let i = 0; i < logProbs.length; i++) sum += logProbs[i]!;
+  return { sumLogProb: sum as Nats, meanLogProb: (logProbs.length ? sum / logProbs.length : NaN) as Nats };
+}
+
+/**
+ * Rank of `tokenId` in a logits row: 1 for the most likely token. Ties count as better
+ * (rank = 1 + number of strictly larger logits).
+ */
+export function tokenRank(
+  logits: ArrayLike<number>,
+  rowIndex: number,
+  vocabSize: number,
+  tokenId: number,
+): number {
+  const offset = rowIndex * vocabSize;
+  const target = logits[offset + tokenId]!;
+  let larger = 0;
+  for (let j = 0; j < vocabSize; j++) if (logits[offset + j]! > target) larger++;
+  return larger + 1;
+}

@@ -1,0 +1,130 @@
+/**
+ * The model worker's contract. Types only: the worker implements `ModelService` and the main
+ * thread talks to it through `ModelClient`; both `import type` this file, so neither side can
+ * drift from the other without the compiler noticing.
+ */
+import type { ProgressInfo } from '@huggingface/transformers';
+import type { ChatMessage } from '../core/prompt.js';
+import type { ModelFingerprint } from '../core/cache-key.js';
+
+/** Where inference runs. `cpu` is onnxruntime-node (Node only); the browser has webgpu and wasm. */
+export type DeviceName = 'webgpu' | 'wasm' | 'cpu';
+
+/** Weight precision; picks the ONNX file (fp32 → model.onnx, q8 → model_quantized.onnx, ...). */
+export type DType = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
+
+export type ModelRef =
+  | { readonly source: 'bundled'; readonly id: string }
+  | { readonly source: 'hub'; readonly id: string; readonly revision?: string };
+
+export interface LoadOptions {
+  /** Default: the model's own `transformers.js_config.dtype`, else fp32. */
+  readonly dtype?: DType;
+  /** Default 'auto': webgpu when an adapter exists, else wasm (cpu in Node). */
+  readonly device?: DeviceName | 'auto';
+}
+
+/** transformers.js's own progress events, passed through unchanged. */
+export type LoadProgress = ProgressInfo;
+
+export interface LoadedModelInfo {
+  readonly ref: ModelRef;
+  readonly fingerprint: ModelFingerprint;
+  readonly device: DeviceName;
+  /** Why the device differs from the one asked for (e.g. no WebGPU adapter), if it does. */
+  readonly deviceNote?: string;
+  readonly hasChatTemplate: boolean;
+  /** The longest sequence (context + response tokens) the model accepts. */
+  readonly maxTokens: number;
+  readonly vocabSize: number;
+  readonly loadMs: number;
+}
+
+/** One context and the responses to score after it (the context can be shared between them). */
+export interface ScoreGroup {
+  readonly context: readonly ChatMessage[];
+  readonly responses: readonly string[];
+}
+
+/** Teacher-forced log-probabilities of one response's tokens, in nats. */
+export interface ResponseScore {
+  /** The response's tokens, taken from one tokenization of context + response. */
+  readonly tokenIds: Int32Array;
+  readonly tokenTexts: readonly string[];
+  /** log p(token_t | everything before it), one per response token. */
+  readonly logProbs: Float32Array;
+  /** Rank of each token among the vocabulary at its position (1 = the model's top choice). */
+  readonly ranks: Int32Array;
+  readonly sumLogProb: number;
+  readonly meanLogProb: number;
+  /** Tokens before the response (template + context). */
+  readonly contextTokens: number;
+}
+
+export interface ScoreTimings {
+  readonly forwardMs: number;
+  readonly sequences: number;
+  readonly batches: number;
+  /** Tokens run through the model, padding included. */
+  readonly forwardTokens: number;
+}
+
+export interface ScoreResult {
+  /** `groups[g][r]` scores response r of group g. */
+  readonly groups: readonly (readonly ResponseScore[])[];
+  readonly timings: ScoreTimings;
+}
+
+export interface GenerateOptions {
+  /** Default 256. */
+  readonly maxNewTokens?: number;
+  /** Default true (greedy); false samples with `temperature`, seeded by `seed`. */
+  readonly greedy?: boolean;
+  readonly temperature?: number;
+  readonly seed?: number;
+  /** Default 1.05, as the paper decodes role-play responses. */
+  readonly repetitionPenalty?: number;
+  /** Generation stops when the text contains any of these; the stop string is not returned. */
+  readonly stop?: readonly string[];
+}
+
+export interface GenerateResult {
+  readonly text: string;
+  readonly tokenIds: readonly number[];
+  readonly stoppedBy: 'eos' | 'stop' | 'length';
+  readonly promptTokens: number;
+  readonly ms: number;
+}
+
+/** Called with each newly decoded piece of text while generating. */
+export type TokenCallback = (textPiece: string) => void;
+export type ProgressCallback = (progress: LoadProgress) => void;
+
+export type { ModelErrorName } from '../core/errors.js';
+
+export interface ModelService {
+  /**
+   * Loads a model (replacing any loaded one).
+   * @throws ModelNotFoundError when the bundled folder or Hub id does not exist;
+   *         ModelLoadError when its files are unusable; InvalidRequestError for a malformed id.
+   */
+  load(ref: ModelRef, options?: LoadOptions, onProgress?: ProgressCallback): Promise<LoadedModelInfo>;
+  /**
+   * Scores every response of every group, batching sequences of similar length.
+   * @throws NoModelLoadedError; ContextTooLongError when a sequence exceeds the model's window;
+   *         ResponseNotFoundError when the chat template alters a response.
+   */
+  score(groups: readonly ScoreGroup[]): Promise<ScoreResult>;
+  /**
+   * Generates the assistant's reply to `prompt` (messages rendered with the chat template, or raw
+   * text), streaming pieces through `onToken`.
+   * @throws NoModelLoadedError; ContextTooLongError.
+   */
+  generate(
+    prompt: readonly ChatMessage[] | string,
+    options?: GenerateOptions,
+    onToken?: TokenCallback,
+  ): Promise<GenerateResult>;
+  /** Releases the loaded model. */
+  dispose(): Promise<void>;
+}

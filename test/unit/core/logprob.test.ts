@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { logSoftmax, logSumExp, summarizeLogProbs, tokenLogProb, tokenRank } from '../../../src/core/index.js';
+
+describe('logSumExp / logSoftmax', () => {
+  it('matches hand-computed values', () => {
+    // log(e^1 + e^2 + e^3) = 3 + log(1 + e^-1 + e^-2) = 3.40760596444438
+    expect(logSumExp([1, 2, 3])).toBeCloseTo(3.40760596444438, 12);
+    const ls = logSoftmax([1, 2, 3]);
+    expect(ls[0]).toBeCloseTo(1 - 3.40760596444438, 12);
+    expect(ls[2]).toBeCloseTo(-0.40760596444438, 12);
+    // Uniform logits: every token has log(1/4).
+    for (const v of logSoftmax([7, 7, 7, 7])) expect(v).toBeCloseTo(Math.log(0.25), 12);
+  });
+
+  it('stays finite for huge and tiny logits, where a naive exp would overflow', () => {
+    expect(logSumExp([1000, 1000])).toBeCloseTo(1000 + Math.LN2, 10);
+    expect(logSumExp([-1000, -1001])).toBeCloseTo(-1000 + Math.log(1 + Math.exp(-1)), 10);
+    const ls = logSoftmax([1e4, 0]);
+    expect(ls[0]).toBeCloseTo(0, 12);
+    expect(ls[1]).toBeCloseTo(-1e4, 6);
+  });
+
+  it('propagates NaN and handles all −Infinity', () => {
+    expect(logSumExp([1, NaN, 2])).toBeNaN();
+    expect(logSumExp([-Infinity, -Infinity])).toBe(-Infinity);
+  });
+
+  it('reads one row of a flattened [rows, vocab] buffer', () => {
+    const logits = new Float32Array([0, 0, 0, /* row 1: */ 0, Math.log(3), 0]);
+    // Row 1 is proportional to [1, 3, 1]: p(token 1) = 3/5.
+    expect(tokenLogProb(logits, 1, 3, 1)).toBeCloseTo(Math.log(3 / 5), 6);
+    expect(tokenLogProb(logits, 0, 3, 2)).toBeCloseTo(Math.log(1 / 3), 6);
+    expect(() => tokenLogProb(logits, 0, 3, 3)).toThrow(RangeError);
+  });
+
+  it('ranks tokens with 1 for the most likely', () => {
+    const logits = [0.5, 2, -1, 2, 1];
+    expect(tokenRank(logits, 0, 5, 1)).toBe(1);
+    expect(tokenRank(logits, 0, 5, 3)).toBe(1); // tie with token 1
+    expect(tokenRank(logits, 0, 5, 4)).toBe(3);
+    expect(tokenRank(logits, 0, 5, 2)).toBe(5);
+  });
+
+  it('summarizes sum and mean, with NaN for an empty span', () => {
+    const s = summarizeLogProbs([-1, -2, -3.5]);
+    expect(s.sumLogProb).toBeCloseTo(-6.5, 12);
+    expect(s.meanLogProb).toBeCloseTo(-6.5 / 3, 12);
+    expect(summarizeLogProbs([]).meanLogProb).toBeNaN();
+  });
+});

@@ -1,0 +1,416 @@
+/**
+ * The model service: loads a causal LM with transformers.js and scores or generates with it.
+ * A plain object with no worker globals, so the same code runs in the browser worker
+ * (workers/model.worker.ts) and in Node (integration tests, command line).
+ */
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  env,
+  random,
+  StoppingCriteria,
+  Tensor,
+  TextStreamer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
+import type {
+  DeviceName,
+  DType,
+  GenerateOptions,
+  GenerateResult,
+  LoadedModelInfo,
+  LoadOptions,
+  ModelRef,
+  ModelService,
+  ProgressCallback,
+  ResponseScore,
+  ScoreGroup,
+  ScoreResult,
+  TokenCallback,
+} from '../src/protocol/model-service.js';
+import {
+  ModelServiceError,
+  planBatches,
+  renderPlainChat,
+  RESPONSE_MARKER,
+  locateResponse,
+  tokenSpanFromChars,
+  tokenLogProb,
+  tokenRank,
+  summarizeLogProbs,
+  piecesFromPrefixes,
+  cutAtStop,
+  type BatchBudget,
+  type BundledManifest,
+  type ChatMessage,
+  type ModelFingerprint,
+  type TokenSpan,
+} from '../src/core/index.js';
+
+export interface ModelServiceConfig {
+  /** Folder of the bundled models: '/models/' (a URL path) in the browser, an absolute path in Node. */
+  readonly bundledModelPath: string;
+  readonly loadManifest: () => Promise<BundledManifest>;
+  /** What 'auto' resolves to on this platform. */
+  readonly detectDevice: () => Promise<{ device: DeviceName; note?: string }>;
+  readonly batchBudget?: Partial<BatchBudget>;
+}
+
+/** Defaults sized for a laptop: ~64 MiB of logits and 8k padded tokens per forward pass. */
+const DEFAULT_BUDGET = { maxPaddedTokens: 8192, maxLogitFloats: 16 * 1024 * 1024, maxBatchSize: 32 };
+
+const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$/;
+const BUNDLED_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+interface Loaded {
+  readonly model: PreTrainedModel;
+  readonly tokenizer: PreTrainedTokenizer;
+  readonly info: LoadedModelInfo;
+  readonly canKeepLastLogits: boolean;
+}
+
+/** One (context, response) pair, rendered and tokenized once. */
+interface PreparedSequence {
+  readonly ids: number[];
+  readonly span: TokenSpan;
+}
+
+const fail = (name: ConstructorParameters<typeof ModelServiceError>[0], message: string): never => {
+  throw new ModelServiceError(name, message);
+};
+
+function validateRef(ref: ModelRef): void {
+  const pattern = ref.source === 'bundled' ? BUNDLED_ID : HUB_ID;
+  if (!pattern.test(ref.id) || ref.id.includes('..')) {
+    fail(
+      'InvalidRequestError',
+      ref.source === 'bundled'
+        ? `"${ref.id}" is not a bundled model name`
+        : `"${ref.id}" is not a Hub model id (expected "owner/name", e.g. "HuggingFaceTB/SmolLM2-135M-Instruct")`,
+    );
+  }
+}
+
+/** Maps a transformers.js load failure to a named error a user can act on. */
+function loadError(ref: ModelRef, error: unknown): ModelServiceError {
+  const message = error instanceof Error ? error.message : String(error);
+  const where = ref.source === 'bundled' ? `bundled model "${ref.id}"` : `Hub model "${ref.id}"`;
+  if (/could not locate|not found|404|unauthorized|401/i.test(message)) {
+    return new ModelServiceError('ModelNotFoundError', `${where} was not found (${message})`);
+  }
+  return new ModelServiceError('ModelLoadError', `${where} could not be loaded: ${message}`);
+}
+
+function defaultDtype(ref: ModelRef, device: DeviceName, bundledDtype: DType | undefined): DType {
+  if (bundledDtype) return bundledDtype;
+  return device === 'webgpu' ? 'q4' : 'q8';
+}
+
+function maxTokensOf(model: PreTrainedModel, tokenizer: PreTrainedTokenizer): number {
+  const config = model.config as unknown as Record<string, unknown>;
+  const fromConfig = [config.max_position_embeddings, config.n_positions].find(
+    (v): v is number => typeof v === 'number' && v > 0,
+  );
+  const fromTokenizer = (tokenizer as unknown as { model_max_length?: number }).model_max_length;
+  return fromConfig ?? (fromTokenizer && fromTokenizer < 1e7 ? fromTokenizer : 2048);
+}
+
+export function createModelService(config: ModelServiceConfig): ModelService {
+  let loaded: Loaded | null = null;
+  let manifest: BundledManifest | null = null;
+
+  const requireLoaded = (): Loaded => loaded ?? fail('NoModelLoadedError', 'no model is loaded: load one first');
+
+  function render(tokenizer: PreTrainedTokenizer, messages: readonly ChatMessage[], addGenerationPrompt: boolean) {
+    if (!tokenizer.chat_template) return renderPlainChat(messages, addGenerationPrompt);
+    return tokenizer.apply_chat_template(messages as ChatMessage[], {
+      tokenize: false,
+      add_generation_prompt: addGenerationPrompt,
+    }) as string;
+  }
+
+  const decode = (tokenizer: PreTrainedTokenizer, ids: number[]) =>
+    tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+
+  function prepare(current: Loaded, context: readonly ChatMessage[], response: string): PreparedSequence {
+    const { tokenizer, info } = current;
+    if (!response) fail('InvalidRequestError', 'an empty response has no tokens to score');
+    const full = render(tokenizer, [...context, { role: 'assistant', content: response }], false);
+    const marked = render(tokenizer, [...context, { role: 'assistant', content: RESPONSE_MARKER }], false);
+    let chars;
+    try {
+      chars = locateResponse(full, marked, response);
+    } catch (error) {
+      return fail('ResponseNotFoundError', (error as Error).message);
+    }
+    const ids = tokenizer.encode(full, { add_special_tokens: !tokenizer.chat_template });
+    const prefixLengths = new Map<number, number>();
+    const prefixChars = (n: number) => {
+      let length = prefixLengths.get(n);
+      if (length === undefined) prefixLengths.set(n, (length = decode(tokenizer, ids.slice(0, n)).length));
+      return length;
+    };
+    const span = tokenSpanFromChars(prefixChars, ids.length, chars);
+    if (span.start < 1) fail('ResponseNotFoundError', 'the response starts the sequence: it has no context');
+    if (ids.length > info.maxTokens) {
+      fail(
+        'ContextTooLongError',
+        `context + response is ${ids.length} tokens; ${info.ref.id} accepts at most ${info.maxTokens}`,
+      );
+    }
+    return { ids, span };
+  }
+
+  function scoreRow(
+    current: Loaded,
+    sequence: PreparedSequence,
+    logits: Float32Array,
+    batchRow: number,
+    keptRows: number,
+    paddedLength: number,
+  ): ResponseScore {
+    const { tokenizer, info } = current;
+    const vocab = info.vocabSize;
+    const { ids, span } = sequence;
+    const n = span.end - span.start;
+    const logProbs = new Float32Array(n);
+    const ranks = new Int32Array(n);
+    const firstKeptPosition = paddedLength - keptRows;
+    for (let t = 0; t < n; t++) {
+      // The token at position p is predicted by the logits at position p − 1.
+      const row = batchRow * keptRows + (span.start + t - 1 - firstKeptPosition);
+      logProbs[t] = tokenLogProb(logits, row, vocab, ids[span.start + t]!);
+      ranks[t] = tokenRank(logits, row, vocab, ids[span.start + t]!);
+    }
+    const tokenIds = Int32Array.from(ids.slice(span.start, span.end));
+    const prefixTexts = Array.from({ length: n }, (_, t) =>
+      decode(tokenizer, ids.slice(span.start, span.start + t + 1)),
+    );
+    return {
+      tokenIds,
+      tokenTexts: piecesFromPrefixes(prefixTexts),
+      logProbs,
+      ranks,
+      ...summarizeLogProbs(logProbs),
+      contextTokens: span.start,
+    };
+  }
+
+  async function runBatch(current: Loaded, sequences: PreparedSequence[], paddedLength: number, keepLast: number) {
+    const { model, tokenizer, info } = current;
+    const rows = sequences.length;
+    const padId = BigInt(tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0);
+    const inputIds = new BigInt64Array(rows * paddedLength).fill(padId);
+    const attentionMask = new BigInt64Array(rows * paddedLength);
+    sequences.forEach(({ ids }, r) => {
+      ids.forEach((id, p) => {
+        inputIds[r * paddedLength + p] = BigInt(id);
+        attentionMask[r * paddedLength + p] = 1n;
+      });
+    });
+    const inputs: Record<string, Tensor> = {
+      input_ids: new Tensor('int64', inputIds, [rows, paddedLength]),
+      attention_mask: new Tensor('int64', attentionMask, [rows, paddedLength]),
+    };
+    if (keepLast > 0) inputs.num_logits_to_keep = new Tensor('int64', [BigInt(keepLast)], []);
+    const output = (await model(inputs)) as { logits: Tensor } & Record<string, unknown>;
+    const logits = output.logits;
+    const [, keptRows, vocab] = logits.dims as [number, number, number];
+    if (vocab !== info.vocabSize) fail('ModelLoadError', `logits have ${vocab} columns, expected ${info.vocabSize}`);
+    const data = (logits.location === 'cpu' ? logits.data : await logits.ort_tensor.getData()) as Float32Array;
+    const scores = sequences.map((s, r) => scoreRow(current, s, data, r, keptRows, paddedLength));
+    disposeOutputs(output);
+    return scores;
+  }
+
+  return {
+    async load(ref: ModelRef, options: LoadOptions = {}, onProgress?: ProgressCallback) {
+      validateRef(ref);
+      await this.dispose();
+      const started = performance.now();
+      let entry;
+      if (ref.source === 'bundled') {
+        manifest ??= await config.loadManifest();
+        entry = manifest.models.find((m) => m.id === ref.id);
+        if (!entry) fail('ModelNotFoundError', `"${ref.id}" is not one of the bundled models`);
+      }
+      const detected = options.device && options.device !== 'auto' ? { device: options.device } : await config.detectDevice();
+      const attempt = async (device: DeviceName) => {
+        const dtype = options.dtype ?? defaultDtype(ref, device, entry?.dtype);
+        Object.assign(env, {
+          allowLocalModels: ref.source === 'bundled',
+          allowRemoteModels: ref.source === 'hub',
+          localModelPath: config.bundledModelPath,
+        });
+        const common = {
+          progress_callback: onProgress,
+          ...(ref.source === 'hub' && ref.revision ? { revision: ref.revision } : {}),
+        };
+        try {
+          const tokenizer = await AutoTokenizer.from_pretrained(ref.id, common);
+          const model = await AutoModelForCausalLM.from_pretrained(ref.id, { ...common, device, dtype });
+          return { tokenizer, model, dtype };
+        } catch (error) {
+          throw loadError(ref, error);
+        }
+      };
+      let device = detected.device;
+      let deviceNote = 'note' in detected ? detected.note : undefined;
+      let result;
+      try {
+        result = await attempt(device);
+      } catch (error) {
+        // A WebGPU failure (no f16, device lost, unsupported op) is not the model's fault: fall back.
+        if (device !== 'webgpu' || (error as Error).name === 'ModelNotFoundError') throw error;
+        deviceNote = `WebGPU failed (${(error as Error).message}); running on wasm instead`;
+        device = 'wasm';
+        result = await attempt(device);
+      }
+      const { tokenizer, model, dtype } = result;
+      const session = (model as unknown as { sessions: Record<string, { inputNames: string[] }> }).sessions.model;
+      const fingerprint: ModelFingerprint = {
+        modelId: `${ref.source}:${ref.id}`,
+        filesHash: entry?.filesHash ?? `hub-revision:${ref.source === 'hub' ? (ref.revision ?? 'main') : ''}`,
+        dtype,
+        deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
+      };
+      const info: LoadedModelInfo = {
+        ref,
+        fingerprint,
+        device,
+        ...(deviceNote ? { deviceNote } : {}),
+        hasChatTemplate: Boolean(tokenizer.chat_template),
+        maxTokens: maxTokensOf(model, tokenizer),
+        vocabSize: (model.config as unknown as { vocab_size: number }).vocab_size,
+        loadMs: performance.now() - started,
+      };
+      loaded = {
+        model,
+        tokenizer,
+        info,
+        canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
+      };
+      return info;
+    },
+
+    async score(groups: readonly ScoreGroup[]): Promise<ScoreResult> {
+      const current = requireLoaded();
+      const started = performance.now();
+      const flat: PreparedSequence[] = [];
+      const owners: [number, number][] = [];
+      groups.forEach((group, g) =>
+        group.responses.forEach((response, r) => {
+          flat.push(prepare(current, group.context, response));
+          owners.push([g, r]);
+        }),
+      );
+      const batches = planBatches(
+        flat.map(({ ids, span }) => ({ length: ids.length, keepLast: ids.length - span.start + 1 })),
+        {
+          ...DEFAULT_BUDGET,
+          ...config.batchBudget,
+          vocabSize: current.info.vocabSize,
+          canKeepLastLogits: current.canKeepLastLogits,
+        },
+      );
+      const results: ResponseScore[][] = groups.map((g) => new Array<ResponseScore>(g.responses.length));
+      let forwardTokens = 0;
+      for (const batch of batches) {
+        const scores = await runBatch(
+          current,
+          batch.indices.map((i) => flat[i]!),
+          batch.paddedLength,
+          batch.keepLast,
+        );
+        batch.indices.forEach((i, k) => {
+          const [g, r] = owners[i]!;
+          results[g]![r] = scores[k]!;
+        });
+        forwardTokens += batch.indices.length * batch.paddedLength;
+      }
+      return {
+        groups: results,
+        timings: {
+          forwardMs: performance.now() - started,
+          sequences: flat.length,
+          batches: batches.length,
+          forwardTokens,
+        },
+      };
+    },
+
+    async generate(prompt, options: GenerateOptions = {}, onToken?: TokenCallback): Promise<GenerateResult> {
+      const { model, tokenizer, info } = requireLoaded();
+      const started = performance.now();
+      const text = typeof prompt === 'string' ? prompt : render(tokenizer, prompt, true);
+      const inputs = tokenizer(text, { add_special_tokens: !tokenizer.chat_template });
+      const promptTokens = (inputs.input_ids as Tensor).dims[1]!;
+      const room = info.maxTokens - promptTokens;
+      if (room < 1) fail('ContextTooLongError', `the prompt is ${promptTokens} tokens; the model accepts ${info.maxTokens}`);
+      const maxNewTokens = Math.min(options.maxNewTokens ?? 256, room);
+      const stops = options.stop ?? [];
+      const greedy = options.greedy ?? true;
+      if (!greedy) random.seed(options.seed ?? 0);
+      const stopCriterion = new StopStrings(tokenizer, stops, promptTokens);
+      const output = (await model.generate({
+        ...inputs,
+        max_new_tokens: maxNewTokens,
+        do_sample: !greedy,
+        ...(greedy ? {} : { temperature: options.temperature ?? 1 }),
+        repetition_penalty: options.repetitionPenalty ?? 1.05,
+        stopping_criteria: [stopCriterion],
+        ...(onToken
+          ? { streamer: new TextStreamer(tokenizer, { skip_prompt: true, skip_special_tokens: true, callback_function: onToken }) }
+          : {}),
+      })) as Tensor;
+      const all = Array.from(output.data as BigInt64Array, Number);
+      const newIds = all.slice(promptTokens);
+      const decoded = tokenizer.decode(newIds, { skip_special_tokens: true });
+      const cut = cutAtStop(decoded, stops);
+      const eos = new Set([model.generation_config?.eos_token_id ?? tokenizer.eos_token_id].flat());
+      return {
+        text: cut.text,
+        tokenIds: newIds,
+        stoppedBy: cut.stopped ? 'stop' : eos.has(newIds.at(-1)) ? 'eos' : 'length',
+        promptTokens,
+        ms: performance.now() - started,
+      };
+    },
+
+    async dispose() {
+      const current = loaded;
+      loaded = null;
+      if (current) await current.model.dispose();
+    },
+  } satisfies ModelService;
+}
+
+/** Stops a sequence once its new text contains a stop string. */
+class StopStrings extends StoppingCriteria {
+  constructor(
+    private readonly tokenizer: PreTrainedTokenizer,
+    private readonly stops: readonly string[],
+    private readonly promptTokens: number,
+  ) {
+    super();
+  }
+
+  override _call(inputIds: number[][]): boolean[] {
+    if (!this.stops.length) return inputIds.map(() => false);
+    return inputIds.map((ids) => {
+      const text = this.tokenizer.decode(ids.slice(this.promptTokens), { skip_special_tokens: true });
+      return cutAtStop(text, this.stops).stopped;
+    });
+  }
+}
+
+/** Frees output tensors (GPU buffers on WebGPU) once their values have been read. */
+function disposeOutputs(output: Record<string, unknown>): void {
+  for (const value of Object.values(output)) {
+    if (value instanceof Tensor) value.dispose();
+    else if (value && typeof value === 'object') {
+      for (const inner of Object.values(value)) if (inner instanceof Tensor) inner.dispose();
+    }
+  }
+}
