@@ -22,7 +22,8 @@ export * from './batching.js';
 export * from './hash.js';
 export * from './cache-key.js';
 
-// Bundled models
+// Bundled models and samples
+export * from './demo-samples.js';
 export * from './model-manifest.js';
 
 // Errors that cross the worker boundary
