@@ -43,6 +43,7 @@ import {
   cutAtStop,
   type BatchBudget,
   type BundledManifest,
+  type BundledModelEntry,
   type ChatMessage,
   type ModelFingerprint,
   type TokenSpan,
@@ -229,13 +230,14 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       validateRef(ref);
       await this.dispose();
       const started = performance.now();
-      let entry;
+      let entry: BundledModelEntry | undefined;
       if (ref.source === 'bundled') {
         manifest ??= await config.loadManifest();
         entry = manifest.models.find((m) => m.id === ref.id);
         if (!entry) fail('ModelNotFoundError', `"${ref.id}" is not one of the bundled models`);
       }
-      const detected = options.device && options.device !== 'auto' ? { device: options.device } : await config.detectDevice();
+      const detected =
+        options.device && options.device !== 'auto' ? { device: options.device } : await config.detectDevice();
       const attempt = async (device: DeviceName) => {
         const dtype = options.dtype ?? defaultDtype(ref, device, entry?.dtype);
         Object.assign(env, {
@@ -347,7 +349,8 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       const inputs = tokenizer(text, { add_special_tokens: !tokenizer.chat_template });
       const promptTokens = (inputs.input_ids as Tensor).dims[1]!;
       const room = info.maxTokens - promptTokens;
-      if (room < 1) fail('ContextTooLongError', `the prompt is ${promptTokens} tokens; the model accepts ${info.maxTokens}`);
+      if (room < 1)
+        fail('ContextTooLongError', `the prompt is ${promptTokens} tokens; the model accepts ${info.maxTokens}`);
       const maxNewTokens = Math.min(options.maxNewTokens ?? 256, room);
       const stops = options.stop ?? [];
       const greedy = options.greedy ?? true;
@@ -361,7 +364,13 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         repetition_penalty: options.repetitionPenalty ?? 1.05,
         stopping_criteria: [stopCriterion],
         ...(onToken
-          ? { streamer: new TextStreamer(tokenizer, { skip_prompt: true, skip_special_tokens: true, callback_function: onToken }) }
+          ? {
+              streamer: new TextStreamer(tokenizer, {
+                skip_prompt: true,
+                skip_special_tokens: true,
+                callback_function: onToken,
+              }),
+            }
           : {}),
       })) as Tensor;
       const all = Array.from(output.data as BigInt64Array, Number);
@@ -372,7 +381,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       return {
         text: cut.text,
         tokenIds: newIds,
-        stoppedBy: cut.stopped ? 'stop' : eos.has(newIds.at(-1)) ? 'eos' : 'length',
+        stoppedBy: cut.stopped ? 'stop' : eos.has(newIds.at(-1) ?? -1) ? 'eos' : 'length',
         promptTokens,
         ms: performance.now() - started,
       };

@@ -33,12 +33,7 @@ export function logSoftmax(row: ArrayLike<number>): Float64Array {
  * Log-probability of `tokenId` under the row of `logits` (flattened, `vocabSize` wide) at
  * `rowIndex`. Only this row is normalized: scoring a response touches just its own positions.
  */
-export function tokenLogProb(
-  logits: ArrayLike<number>,
-  rowIndex: number,
-  vocabSize: number,
-  tokenId: number,
-): Nats {
+export function tokenLogProb(logits: ArrayLike<number>, rowIndex: number, vocabSize: number, tokenId: number): Nats {
   if (tokenId < 0 || tokenId >= vocabSize) {
     throw new RangeError(`token id ${tokenId} is outside the vocabulary (size ${vocabSize})`);
   }
@@ -60,12 +55,7 @@ export function summarizeLogProbs(logProbs: ArrayLike<number>): {
  * Rank of `tokenId` in a logits row: 1 for the most likely token. Ties count as better
  * (rank = 1 + number of strictly larger logits).
  */
-export function tokenRank(
-  logits: ArrayLike<number>,
-  rowIndex: number,
-  vocabSize: number,
-  tokenId: number,
-): number {
+export function tokenRank(logits: ArrayLike<number>, rowIndex: number, vocabSize: number, tokenId: number): number {
   const offset = rowIndex * vocabSize;
   const target = logits[offset + tokenId]!;
   let larger = 0;

@@ -40,7 +40,9 @@ export function locateResponse(renderedFull: string, renderedWithMarker: string,
     renderedFull.slice(0, start) !== renderedWithMarker.slice(0, start) ||
     renderedFull.slice(start, end) !== response
   ) {
-    throw new ResponseNotFoundError('the chat template changed the response text, so its tokens cannot be located exactly');
+    throw new ResponseNotFoundError(
+      'the chat template changed the response text, so its tokens cannot be located exactly',
+    );
   }
   return { start, end };
 }

@@ -50,18 +50,42 @@ export class AppState {
     private readonly fetchJson: <T>(path: string) => Promise<T>,
   ) {}
 
-  get models() { return this.#models; }
-  get samples() { return this.#samples; }
-  get modelId() { return this.#modelId; }
-  get sampleId() { return this.#sampleId; }
-  get sample(): DemoSample | undefined { return this.#samples.find((s) => s.id === this.#sampleId); }
-  get loaded() { return this.#loaded; }
-  get phase() { return this.#phase; }
-  get error() { return this.#error; }
-  get progress() { return this.#progress; }
-  get golden() { return this.#golden; }
-  get generation() { return this.#generation; }
-  get busy() { return this.#phase === 'loading-model' || this.#phase === 'scoring' || this.#phase === 'generating'; }
+  get models() {
+    return this.#models;
+  }
+  get samples() {
+    return this.#samples;
+  }
+  get modelId() {
+    return this.#modelId;
+  }
+  get sampleId() {
+    return this.#sampleId;
+  }
+  get sample(): DemoSample | undefined {
+    return this.#samples.find((s) => s.id === this.#sampleId);
+  }
+  get loaded() {
+    return this.#loaded;
+  }
+  get phase() {
+    return this.#phase;
+  }
+  get error() {
+    return this.#error;
+  }
+  get progress() {
+    return this.#progress;
+  }
+  get golden() {
+    return this.#golden;
+  }
+  get generation() {
+    return this.#generation;
+  }
+  get busy() {
+    return this.#phase === 'loading-model' || this.#phase === 'scoring' || this.#phase === 'generating';
+  }
 
   /** Reads the bundled lists, then loads the first model and runs the first sample. */
   async start(): Promise<void> {
@@ -129,11 +153,21 @@ export class AppState {
       const genStarted = performance.now();
       let streamed = '';
       this.#generation = { text: '', done: false, fromCache: false, ms: 0, tokens: 0 };
-      const result = await model.generate(context, { maxNewTokens: 96, greedy: true, repetitionPenalty: 1.05 }, (piece) => {
-        if (run !== this.#run) return;
-        streamed += piece;
-        this.#generation = { text: streamed, done: false, fromCache: false, ms: performance.now() - genStarted, tokens: 0 };
-      });
+      const result = await model.generate(
+        context,
+        { maxNewTokens: 96, greedy: true, repetitionPenalty: 1.05 },
+        (piece) => {
+          if (run !== this.#run) return;
+          streamed += piece;
+          this.#generation = {
+            text: streamed,
+            done: false,
+            fromCache: false,
+            ms: performance.now() - genStarted,
+            tokens: 0,
+          };
+        },
+      );
       if (run !== this.#run) return;
       this.#generation = {
         text: result.text,

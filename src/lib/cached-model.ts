@@ -80,7 +80,12 @@ export class CachedModel {
       }),
     );
     await this.cache.putScores(fingerprint.modelId, toStore);
-    return { groups: results, cacheHits: flatIndex - missing.length, computed: missing.length, timings: computed.timings };
+    return {
+      groups: results,
+      cacheHits: flatIndex - missing.length,
+      computed: missing.length,
+      timings: computed.timings,
+    };
   }
 
   async generate(

@@ -58,7 +58,9 @@ export class ModelClient {
     onToken?: TokenCallback,
     signal?: AbortSignal,
   ): Promise<GenerateResult> {
-    return this.enqueue(signal, (remote) => remote.generate(prompt, options, onToken ? Comlink.proxy(onToken) : undefined));
+    return this.enqueue(signal, (remote) =>
+      remote.generate(prompt, options, onToken ? Comlink.proxy(onToken) : undefined),
+    );
   }
 
   /** Stops the worker now; queued calls fail and the loaded model is gone. */
@@ -78,7 +80,10 @@ export class ModelClient {
     return this.remote;
   }
 
-  private enqueue<T>(signal: AbortSignal | undefined, call: (remote: Comlink.Remote<ModelService>) => Promise<T>): Promise<T> {
+  private enqueue<T>(
+    signal: AbortSignal | undefined,
+    call: (remote: Comlink.Remote<ModelService>) => Promise<T>,
+  ): Promise<T> {
     const run = async () => {
       if (signal?.aborted) throw new AbortedError();
       const remote = this.ensureRemote();
@@ -89,7 +94,9 @@ export class ModelClient {
           reject(new AbortedError());
         };
         signal.addEventListener('abort', onAbort, { once: true });
-        call(remote).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+        call(remote)
+          .then(resolve, reject)
+          .finally(() => signal.removeEventListener('abort', onAbort));
       });
     };
     const result = this.queue.then(run, run);

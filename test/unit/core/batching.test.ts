@@ -15,7 +15,10 @@ describe('planBatches', () => {
     const items = [10, 50, 30, 20].map((length) => ({ length, keepLast: 5 }));
     const batches = planBatches(items, budget({ maxPaddedTokens: 100 }));
     // 50×2 = 100 fits [50, 30]; then [20, 10] (2×20 = 40).
-    expect(batches.map((b) => b.indices)).toEqual([[1, 2], [3, 0]]);
+    expect(batches.map((b) => b.indices)).toEqual([
+      [1, 2],
+      [3, 0],
+    ]);
     expect(batches.map((b) => b.paddedLength)).toEqual([50, 20]);
     expect(batches.flatMap((b) => b.indices).sort()).toEqual([0, 1, 2, 3]);
   });
@@ -43,7 +46,13 @@ describe('planBatches', () => {
   });
 
   it('still schedules an item larger than the budget, alone', () => {
-    const batches = planBatches([{ length: 5000, keepLast: 1 }, { length: 10, keepLast: 1 }], budget());
+    const batches = planBatches(
+      [
+        { length: 5000, keepLast: 1 },
+        { length: 10, keepLast: 1 },
+      ],
+      budget(),
+    );
     expect(batches.map((b) => b.indices)).toEqual([[0], [1]]);
   });
 });

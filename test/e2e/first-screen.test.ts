@@ -1,0 +1,90 @@
+/**
+ * The built app in Chromium: the page loads, the worker loads the bundled model, scores the golden
+ * response and shows the heatmap; a reload serves the scores from IndexedDB; WebGPU (SwiftShader's
+ * CPU adapter) gives the same numbers as wasm; no request ever leaves the page's origin.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PreviewServer } from 'vite';
+import { rolePlayMessages, type DemoSampleFile } from '../../src/core/index.js';
+import { createNodeModelService } from '../../workers/node.js';
+import { CHROME_PATH, openApp, startPreview, waitUntilReady } from '../helpers/browser.js';
+
+const demo = JSON.parse(readFileSync('public/samples/demo-samples.json', 'utf8')) as DemoSampleFile;
+let server: PreviewServer;
+let url: string;
+let nodeMean: number;
+
+beforeAll(async () => {
+  if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  if (!existsSync(CHROME_PATH))
+    throw new Error(`no Chromium at ${CHROME_PATH}: apt-get install chromium, or set CHROME_PATH`);
+  ({ server, url } = await startPreview());
+  // The same sample scored natively in Node: the browser must agree.
+  const service = createNodeModelService();
+  await service.load({ source: 'bundled', id: 'rolescope-tiny-en' });
+  const sample = demo.samples[0]!;
+  const result = await service.score([{ context: rolePlayMessages(sample), responses: [sample.goldenResponse] }]);
+  nodeMean = result.groups[0]![0]!.meanLogProb;
+  await service.dispose();
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('first screen on wasm', () => {
+  it('loads the bundled model, scores, generates, shows the heatmap, and serves a reload from IndexedDB', async () => {
+    const app = await openApp(url);
+    try {
+      await app.page.goto(url);
+      await waitUntilReady(app.page);
+      expect(await app.page.getByTestId('device').getAttribute('data-device')).toBe('wasm');
+
+      const summary = app.page.getByTestId('golden-summary');
+      expect(await summary.getAttribute('data-from-cache')).toBe('false');
+      const browserMean = Number(await summary.getAttribute('data-mean'));
+      expect(Math.abs(browserMean - nodeMean)).toBeLessThan(1e-4);
+
+      const tokens = app.page.getByTestId('heatmap').locator('.token');
+      expect(await tokens.count()).toBeGreaterThan(3);
+      await tokens.nth(1).hover();
+      await expect
+        .poll(() => app.page.getByTestId('token-detail').textContent())
+        .toMatch(/log-prob -?\d+\.\d{3} nats .* rank \d+/);
+      expect((await app.page.getByTestId('generation').textContent())!.trim().length).toBeGreaterThan(0);
+
+      await app.page.reload();
+      await waitUntilReady(app.page);
+      expect(await summary.getAttribute('data-from-cache')).toBe('true');
+      expect(Number(await summary.getAttribute('data-mean'))).toBe(browserMean);
+      expect(await app.page.getByTestId('generation-meta').textContent()).toContain('From the cache');
+
+      // Another sample, picked as a user would.
+      await app.page.getByLabel('Sample').selectOption(demo.samples[7]!.id);
+      await waitUntilReady(app.page);
+      expect(await summary.getAttribute('data-from-cache')).toBe('false');
+
+      expect(app.foreignRequests).toEqual([]);
+      expect(app.pageErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('first screen on WebGPU (CPU adapter)', () => {
+  it('runs the model on webgpu and agrees with wasm', async () => {
+    const app = await openApp(url, { webgpu: true });
+    try {
+      await app.page.goto(url);
+      await waitUntilReady(app.page, 280_000);
+      expect(await app.page.getByTestId('device').getAttribute('data-device')).toBe('webgpu');
+      const mean = Number(await app.page.getByTestId('golden-summary').getAttribute('data-mean'));
+      expect(Math.abs(mean - nodeMean)).toBeLessThan(1e-3);
+      expect(app.foreignRequests).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});

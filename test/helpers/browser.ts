@@ -1,0 +1,90 @@
+/**
+ * Serves the built app (dist/) with Vite's preview server on 127.0.0.1 and drives Debian's
+ * Chromium with playwright-core (never a downloaded browser). Every request that leaves the
+ * page's origin is recorded and blocked, so a test can assert there were none.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+
+export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+];
+
+export interface AppSession {
+  readonly url: string;
+  readonly page: Page;
+  readonly context: BrowserContext;
+  /** Requests to any origin other than the app's, in order. */
+  readonly foreignRequests: string[];
+  /** Console errors and uncaught page errors. */
+  readonly pageErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function startPreview(): Promise<{ server: PreviewServer; url: string }> {
+  const server = await preview({ preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('the preview server did not report a URL');
+  return { server, url };
+}
+
+export async function openApp(
+  url: string,
+  options: { webgpu?: boolean } = {},
+): Promise<AppSession & { browser: Browser }> {
+  const browser = await chromium.launch({
+    executablePath: CHROME_PATH,
+    headless: true,
+    args: [...FLAGS, ...(options.webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan'] : [])],
+  });
+  const context = await browser.newContext();
+  const origin = new URL(url).origin;
+  const foreignRequests: string[] = [];
+  const pageErrors: string[] = [];
+  await context.route('**/*', (route) => {
+    const requestUrl = route.request().url();
+    if (requestUrl.startsWith('data:') || requestUrl.startsWith('blob:') || new URL(requestUrl).origin === origin) {
+      return route.continue();
+    }
+    foreignRequests.push(requestUrl);
+    return route.abort('blockedbyclient');
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  return {
+    url,
+    page,
+    context,
+    browser,
+    foreignRequests,
+    pageErrors,
+    close: () => browser.close(),
+  };
+}
+
+/** Waits until the app reports `ready` (or fails fast with its error message). */
+export async function waitUntilReady(page: Page, timeoutMs = 240_000): Promise<void> {
+  const status = page.getByTestId('status');
+  await page.waitForFunction(
+    () => {
+      const phase = document.querySelector('[data-testid="status"]')?.getAttribute('data-phase');
+      return phase === 'ready' || phase === 'error';
+    },
+    undefined,
+    { timeout: timeoutMs },
+  );
+  if ((await status.getAttribute('data-phase')) === 'error') {
+    throw new Error(`the app reported an error: ${await page.getByTestId('error').textContent()}`);
+  }
+}

@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUNDLED_MODELS_DIR } from '../../workers/node.js';
+import { describeBundledModels } from '../../scripts/lib/bundled-models.js';
+
+describe('public/models/manifest.json', () => {
+  it('matches the bundled files (rebuild with npx tsx scripts/build-model-manifest.ts)', async () => {
+    const onDisk = JSON.parse(readFileSync(path.join(BUNDLED_MODELS_DIR, 'manifest.json'), 'utf8'));
+    expect(onDisk).toEqual(await describeBundledModels(BUNDLED_MODELS_DIR));
+  });
+
+  it('lists at least two demo models, each at most ~15 MB', () => {
+    const manifest = JSON.parse(readFileSync(path.join(BUNDLED_MODELS_DIR, 'manifest.json'), 'utf8'));
+    expect(manifest.models.length).toBeGreaterThanOrEqual(2);
+    for (const model of manifest.models) {
+      const bytes = Object.values(model.files as Record<string, { bytes: number }>).reduce((a, f) => a + f.bytes, 0);
+      expect(bytes).toBeLessThanOrEqual(16 * 1024 * 1024);
+    }
+  });
+});
