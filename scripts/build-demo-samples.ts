@@ -6,12 +6,32 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import Papa from 'papaparse';
-import type { DemoSample, DemoSampleFile, DialogueTurn } from '../src/core/index.js';
+import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { rolePlayMessages, type DemoSample, type DemoSampleFile, type DialogueTurn } from '../src/core/index.js';
+import { BUNDLED_MODELS_DIR } from '../workers/node.js';
+import { describeBundledModels } from './lib/bundled-models.js';
 
 const dataDir = path.resolve(process.argv[2] ?? '../shared/data');
 const outFile = path.resolve('public/samples/demo-samples.json');
-/** Keeps the first screen's prompts well inside the tiny models' 512-token window. */
-const MAX_CONTEXT_CHARS = 900;
+/** Keeps the first screen's prompts well inside the tiny models' 512-token window, for every bundled tokenizer. */
+const MAX_TOKENS = 400;
+
+Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: BUNDLED_MODELS_DIR });
+const tokenizers: PreTrainedTokenizer[] = [];
+for (const model of (await describeBundledModels(BUNDLED_MODELS_DIR)).models) {
+  tokenizers.push(await AutoTokenizer.from_pretrained(model.id));
+}
+
+/** The longest tokenization, over the bundled tokenizers, of the sample's chat with its golden reply. */
+function tokenCount(d: Dialogue, dialogue: DialogueTurn[], golden: string): number {
+  const messages = [
+    ...rolePlayMessages({ userPersona: d.userPersona, agentCharacter: d.agentCharacter, dialogue }),
+    { role: 'assistant' as const, content: golden },
+  ];
+  return Math.max(
+    ...tokenizers.map((t) => t.encode(t.apply_chat_template(messages, { tokenize: false }) as string).length),
+  );
+}
 
 interface Dialogue {
   userPersona: string;
@@ -27,8 +47,9 @@ function sampleAt(d: Dialogue, maxAgentTurn: number) {
     if (t.role !== 'agent' || i === 0) return;
     agentTurn++;
     const dialogue = d.turns.slice(0, i);
-    const chars = dialogue.reduce((n, x) => n + x.text.length, 0) + d.userPersona.length + d.agentCharacter.length;
-    if (agentTurn <= maxAgentTurn && chars <= MAX_CONTEXT_CHARS) best = { dialogue, golden: t.text, turn: agentTurn };
+    if (agentTurn <= maxAgentTurn && tokenCount(d, dialogue, t.text) <= MAX_TOKENS) {
+      best = { dialogue, golden: t.text, turn: agentTurn };
+    }
   });
   return best as { dialogue: DialogueTurn[]; golden: string; turn: number } | null;
 }
@@ -117,9 +138,13 @@ const sources: { key: string; label: string; language: string; dialogues: Promis
 const samples: DemoSample[] = [];
 for (const source of sources) {
   const dialogues = await source.dialogues;
-  for (const index of source.pick) {
-    const cut = sampleAt(dialogues[index]!, 4);
-    if (!cut) throw new Error(`${source.key} #${index} has no agent turn with a short enough context`);
+  for (const wanted of source.pick) {
+    // The first dialogue from `wanted` on with an agent turn that fits every tokenizer's window.
+    let index = wanted;
+    let cut = null;
+    for (; index < dialogues.length && !cut; index++) cut = sampleAt(dialogues[index]!, 4);
+    index--;
+    if (!cut) throw new Error(`${source.key}: no dialogue from #${wanted} on fits in ${MAX_TOKENS} tokens`);
     samples.push({
       id: `${source.key}-test-${index}-t${cut.turn}`,
       label: `${source.label} test #${index}, agent turn ${cut.turn}`,

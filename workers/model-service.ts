@@ -146,13 +146,13 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       return fail('ResponseNotFoundError', (error as Error).message);
     }
     const ids = tokenizer.encode(full, { add_special_tokens: !tokenizer.chat_template });
-    const prefixLengths = new Map<number, number>();
-    const prefixChars = (n: number) => {
-      let length = prefixLengths.get(n);
-      if (length === undefined) prefixLengths.set(n, (length = decode(tokenizer, ids.slice(0, n)).length));
-      return length;
+    const prefixTexts = new Map<number, string>();
+    const prefixText = (n: number) => {
+      let text = prefixTexts.get(n);
+      if (text === undefined) prefixTexts.set(n, (text = decode(tokenizer, ids.slice(0, n))));
+      return text;
     };
-    const span = tokenSpanFromChars(prefixChars, ids.length, chars);
+    const span = tokenSpanFromChars(prefixText, ids.length, chars);
     if (span.start < 1) fail('ResponseNotFoundError', 'the response starts the sequence: it has no context');
     if (ids.length > info.maxTokens) {
       fail(

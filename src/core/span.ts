@@ -48,32 +48,37 @@ export function locateResponse(renderedFull: string, renderedWithMarker: string,
 }
 
 /**
- * Maps a character span to a token span, given `prefixChars(i)`: the length of the text decoded
- * from the first i tokens (non-decreasing in i, prefixChars(0) = 0). The span starts at the token
- * containing the response's first character and ends after the token containing its last, found by
- * binary search (O(log n) decodes). A token straddling the boundary belongs to the response.
+ * Maps a character span to a token span, given `prefixText(i)`: the text decoded from the first i
+ * tokens. The span starts at the token that begins the response's first character and ends after
+ * the token that completes its last, found by binary search (O(log n) decodes). A token
+ * straddling a boundary belongs to the response.
+ *
+ * Byte-level tokens can split a character: a prefix ending inside one decodes with trailing U+FFFD.
+ * For the start, that partial character counts as begun (so a response opening with a split
+ * character keeps its first bytes); for the end, it counts only once complete.
  */
 export function tokenSpanFromChars(
-  prefixChars: (tokenCount: number) => number,
+  prefixText: (tokenCount: number) => string,
   tokenCount: number,
   chars: CharSpan,
 ): TokenSpan {
   if (chars.end <= chars.start) throw new RangeError('the response is empty: there are no tokens to score');
-  // start = the largest i with prefixChars(i) <= chars.start (token i begins at or before it).
+  const begun = (n: number) => prefixText(n).length;
+  const completed = (n: number) => prefixText(n).replace(/\uFFFD+$/u, '').length;
+  // start = the largest i with begun(i) <= chars.start: token i is the first to reach into the response.
   let lo = 0;
   let hi = tokenCount;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (prefixChars(mid) <= chars.start) lo = mid;
+    if (begun(mid) <= chars.start) lo = mid;
     else hi = mid - 1;
   }
-  const start = Math.min(lo, tokenCount);
-  // end = the smallest i with prefixChars(i) >= chars.end.
-  lo = start;
+  const start = lo;
+  // end = the smallest i with completed(i) >= chars.end.
   hi = tokenCount;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (prefixChars(mid) >= chars.end) hi = mid;
+    if (completed(mid) >= chars.end) hi = mid;
     else lo = mid + 1;
   }
   const end = lo;

@@ -21,7 +21,7 @@ interface FixtureExample {
   text: string;
   token_ids: number[];
   response_token_span: [number, number];
-  response_logprobs: number[];
+  response_token_logprobs: number[];
   mean_logprob: number;
 }
 
@@ -74,14 +74,10 @@ describe('loading', () => {
 
 describe('rendering and tokenization agree with the training script', () => {
   it.each(fixture.examples.map((e, i) => [i, e] as const))('example %i', (_, example) => {
-    const context = contextOf(example);
-    expect([...context, { role: 'assistant', content: example.response }]).toEqual(example.messages);
-    const text = reference.tokenizer.apply_chat_template(
-      [...context, { role: 'assistant', content: example.response }],
-      {
-        tokenize: false,
-      },
-    );
+    // The training script puts the stripped response in the assistant turn.
+    const messages = [...contextOf(example), { role: 'assistant' as const, content: example.response.trim() }];
+    expect(messages).toEqual(example.messages);
+    const text = reference.tokenizer.apply_chat_template(messages, { tokenize: false });
     expect(text).toBe(example.text);
     expect(reference.tokenizer.encode(example.text, { add_special_tokens: false })).toEqual(example.token_ids);
   });
@@ -90,17 +86,17 @@ describe('rendering and tokenization agree with the training script', () => {
 describe('score()', () => {
   it('finds the same response tokens as the training script and matches torch log-probs', async () => {
     const result = await service.score(
-      fixture.examples.map((e) => ({ context: contextOf(e), responses: [e.response] })),
+      fixture.examples.map((e) => ({ context: contextOf(e), responses: [e.response.trim()] })),
     );
     fixture.examples.forEach((e, i) => {
       const score = result.groups[i]![0]!;
       const [start, end] = e.response_token_span;
       expect(Array.from(score.tokenIds)).toEqual(e.token_ids.slice(start, end));
       expect(score.contextTokens).toBe(start);
-      expect(score.logProbs.length).toBe(e.response_logprobs.length);
-      score.logProbs.forEach((lp, t) => expect(Math.abs(lp - e.response_logprobs[t]!)).toBeLessThan(1e-4));
+      expect(score.logProbs.length).toBe(e.response_token_logprobs.length);
+      score.logProbs.forEach((lp, t) => expect(Math.abs(lp - e.response_token_logprobs[t]!)).toBeLessThan(1e-4));
       expect(Math.abs(score.meanLogProb - e.mean_logprob)).toBeLessThan(1e-4);
-      expect(score.tokenTexts.join('')).toBe(e.response);
+      expect(score.tokenTexts.join('')).toBe(e.response.trim());
     });
   });
 

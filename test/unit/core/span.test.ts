@@ -8,11 +8,9 @@ import {
   cutAtStop,
 } from '../../../src/core/index.js';
 
-/** A toy tokenization: the text split into the given pieces; prefixChars(i) = chars of the first i pieces. */
+/** A toy tokenization: the text split into the given pieces; prefixText(i) = the first i pieces. */
 function toy(pieces: string[]) {
-  const ends = [0];
-  for (const p of pieces) ends.push(ends.at(-1)! + p.length);
-  return { prefixChars: (i: number) => ends[i]!, count: pieces.length, text: pieces.join('') };
+  return { prefixText: (i: number) => pieces.slice(0, i).join(''), count: pieces.length, text: pieces.join('') };
 }
 
 describe('locateResponse', () => {
@@ -34,21 +32,28 @@ describe('tokenSpanFromChars', () => {
     // "<s>" "A:" " " | "Hel" "lo" | "</s>"; response "Hello" is chars 6..11
     const t = toy(['<s>', 'A:', ' ', 'Hel', 'lo', '</s>']);
     expect(t.text.slice(6, 11)).toBe('Hello');
-    expect(tokenSpanFromChars(t.prefixChars, t.count, { start: 6, end: 11 })).toEqual({ start: 3, end: 5 });
+    expect(tokenSpanFromChars(t.prefixText, t.count, { start: 6, end: 11 })).toEqual({ start: 3, end: 5 });
   });
   it('includes tokens that straddle either boundary', () => {
     // " Hel" holds the space before the response; "lo!" runs past its end.
     const t = toy(['A:', ' Hel', 'lo!', 'x']);
     // response "Hello" = chars 3..8
-    expect(tokenSpanFromChars(t.prefixChars, t.count, { start: 3, end: 8 })).toEqual({ start: 1, end: 3 });
+    expect(tokenSpanFromChars(t.prefixText, t.count, { start: 3, end: 8 })).toEqual({ start: 1, end: 3 });
   });
   it('handles a one-token response at the end of the text', () => {
     const t = toy(['ctx', 'R']);
-    expect(tokenSpanFromChars(t.prefixChars, t.count, { start: 3, end: 4 })).toEqual({ start: 1, end: 2 });
+    expect(tokenSpanFromChars(t.prefixText, t.count, { start: 3, end: 4 })).toEqual({ start: 1, end: 2 });
+  });
+  it('keeps every byte token of characters split across tokens, at both ends', () => {
+    // "ab" then the response "世界": 世 is three byte tokens, 界 two. A prefix ending inside a
+    // character decodes with a trailing U+FFFD, as a byte-level decoder does.
+    const prefixes = ['', 'a', 'ab', 'ab\uFFFD', 'ab\uFFFD', 'ab世', 'ab世\uFFFD', 'ab世界', 'ab世界!'];
+    const span = tokenSpanFromChars((i) => prefixes[i]!, 8, { start: 2, end: 4 });
+    expect(span).toEqual({ start: 2, end: 7 });
   });
   it('rejects an empty response', () => {
     const t = toy(['a', 'b']);
-    expect(() => tokenSpanFromChars(t.prefixChars, t.count, { start: 1, end: 1 })).toThrow(RangeError);
+    expect(() => tokenSpanFromChars(t.prefixText, t.count, { start: 1, end: 1 })).toThrow(RangeError);
   });
 });
 
