@@ -61,7 +61,7 @@ describe('first screen on wasm', () => {
       expect(await app.page.getByTestId('generation-meta').textContent()).toContain('From the cache');
 
       // Another sample, picked as a user would.
-      await app.page.getByLabel('Sample').selectOption(demo.samples[7]!.id);
+      await app.page.getByLabel('Sample', { exact: true }).selectOption(demo.samples[7]!.id);
       await waitUntilReady(app.page);
       expect(await summary.getAttribute('data-from-cache')).toBe('false');
 
