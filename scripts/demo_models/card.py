@@ -96,7 +96,7 @@ GPT-2 (pre-LayerNorm, `gelu_new`, learned absolute positions, tied input/output 
 | optimizer | AdamW (betas 0.9/0.95, weight decay {a['weight_decay']} on matrices), gradient clipping 1.0 |
 | schedule | peak lr {a['lr']}, {a['warmup']} warmup steps, cosine decay to {a['min_lr_ratio']} x peak |
 | batch | about {a['batch_tokens']} padded tokens, sequences grouped by length |
-| steps | {s['steps']} ({s['epochs_started']} passes over the dialogues, {s['examples_seen']:,} examples) |
+| steps | {s['steps']} ({s['examples_seen']:,} examples, about {s['examples_seen'] / s['train_dialogues']:.1f} passes over the {s['train_dialogues']:,} dialogues) |
 | tokens seen | {s['tokens_seen']:,} |
 | final training loss (EMA) | {s['final_train_loss_ema']:.3f} |
 | seed | {a['seed']} |
@@ -115,14 +115,17 @@ Rebuild (from the repository root, see `scripts/demo_models/README.md`):
 response under its own context; "mismatched" scores the same response under the personas and
 dialogue of another sample from the same test file (seeded derangement). Values are mean
 log-probabilities per response token (assistant content only, `<|im_end|>` excluded); perplexity
-is exp(-own). The margin shows that the model uses the context.
+is exp(-own). A positive margin means the context (personas and dialogue) raises the
+probability of the right response, i.e. the model uses it.
 
 {table}
 
 ## Limitations
 
 Trained on a few megabytes of persona chat for minutes: replies are generic, often repetitive,
-and not factual. Do not use it for anything but demonstrating and testing Rolescope.
+and not factual. Its use of the context is weak (see the margins above, small next to what a
+larger model reaches); it is limited by the few million training tokens, not by the format.
+Do not use it for anything but demonstrating and testing Rolescope.
 """
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
