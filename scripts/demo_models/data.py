@@ -8,7 +8,9 @@ import json
 import os
 import re
 
-DATA_ROOT = os.environ.get("ROLESCOPE_DATA", "/work/shared/data")
+# The data sits next to the repository (../shared/data), as in the project's checkout layout.
+_REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+DATA_ROOT = os.environ.get("ROLESCOPE_DATA", os.path.join(os.path.dirname(_REPO), "shared", "data"))
 
 SYSTEM = (
     "You are a role-playing agent. Stay in character as the agent described in <character>, "
