@@ -22,6 +22,16 @@ export * from './batching.js';
 export * from './hash.js';
 export * from './cache-key.js';
 
+// Seeded random numbers
+export * from './random.js';
+
+// Benchmarks: format, validation, conversion, importers, compositional shifts
+export * from './benchmark/format.js';
+export * from './benchmark/validate.js';
+export * from './benchmark/convert.js';
+export * from './benchmark/compose.js';
+export * from './benchmark/importers/index.js';
+
 // Bundled models and samples
 export * from './demo-samples.js';
 export * from './model-manifest.js';

@@ -1,0 +1,328 @@
+/**
+ * Benchmark validation: a file is accepted whole or refused whole. Refusals list every problem
+ * (up to MAX_LISTED_ERRORS) with the JSON path and what was expected, e.g.
+ * `IDTest[12].dialogue_context[3]: expected {"agent_response"} after a user_query, got {"user_query"}`.
+ */
+import type { ZodError } from 'zod';
+import {
+  DEFAULT_REFERENCE,
+  PAPER_TAGS,
+  RESERVED_KEYS,
+  UNSPECIFIED_LANGUAGE,
+  type Benchmark,
+  type BenchmarkCategory,
+  type BenchmarkMeta,
+  type BenchmarkSample,
+  type CategoryDeclaration,
+  type PaperSample,
+} from './format.js';
+import { categoriesSchema, describeValue, findBadCharacters, metaSchema, sampleSchema } from './schema.js';
+import { fromPaperSample } from './convert.js';
+
+export type BenchmarkFileFormat = 'splits' | 'list' | 'jsonl';
+
+export interface ValidationIssue {
+  /** Where, e.g. `IDTest[12].dialogue_context[3]`, `line 7, sample_ID` or `(file)`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ValidationResult =
+  | {
+      readonly ok: true;
+      readonly format: BenchmarkFileFormat;
+      readonly benchmark: Benchmark;
+      readonly warnings: readonly ValidationIssue[];
+    }
+  | {
+      readonly ok: false;
+      readonly errors: readonly ValidationIssue[];
+      readonly errorCount: number;
+      readonly warnings: readonly ValidationIssue[];
+    };
+
+/** Larger files are refused before parsing (the app also checks the file size before reading). */
+export const MAX_BENCHMARK_CHARS = 256 * 1024 * 1024;
+/** Only the first errors are listed; the count says how many there were. */
+export const MAX_LISTED_ERRORS = 500;
+
+export function formatIssue(issue: ValidationIssue): string {
+  return `${issue.path}: ${issue.message}`;
+}
+
+type Segment = string | number;
+
+/** Where a sample sits: `IDTest[3]`, `[3]` or `line 4`. */
+interface SampleLocation {
+  readonly root: string;
+  readonly rest: readonly Segment[];
+  readonly split: string | null;
+}
+
+function formatPath(root: string, rest: readonly Segment[]): string {
+  let out = '';
+  for (const s of rest) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(s)) out += `.${s}`;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  if (root.startsWith('line ')) return out ? `${root}, ${out.replace(/^\./, '')}` : root;
+  if (!root) return out.replace(/^\./, '') || '(file)';
+  return root + out;
+}
+
+class IssueList {
+  readonly listed: ValidationIssue[] = [];
+  count = 0;
+  add(path: string, message: string): void {
+    this.count++;
+    if (this.listed.length < MAX_LISTED_ERRORS) this.listed.push({ path, message });
+  }
+  addZod(root: string, prefix: readonly Segment[], error: ZodError): void {
+    for (const issue of error.issues) {
+      this.add(formatPath(root, [...prefix, ...(issue.path as Segment[])]), issue.message);
+    }
+  }
+}
+
+/** Validates a benchmark file's text (JSON object of splits, JSON list, or JSONL). */
+export function validateBenchmarkText(text: string): ValidationResult {
+  if (text.length > MAX_BENCHMARK_CHARS) {
+    return refuse(
+      `the file holds ${text.length.toLocaleString('en')} characters; at most ${MAX_BENCHMARK_CHARS.toLocaleString('en')} are accepted`,
+    );
+  }
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') return refuse('the file is empty');
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    const lines = parseJsonLines(body);
+    if (lines) return lines.ok ? validateEntries(lines.entries, 'jsonl', {}, undefined, undefined) : lines.result;
+    return refuse(`not valid JSON ${describeJsonError(error, body)}`);
+  }
+  return validateBenchmarkValue(value);
+}
+
+/** Validates an already parsed JSON value (object of splits or list of samples). */
+export function validateBenchmarkValue(value: unknown): ValidationResult {
+  if (Array.isArray(value)) {
+    return validateEntries(
+      value.map((v, i) => ({ value: v, at: { root: '', rest: [i], split: null } })),
+      'list',
+      {},
+      undefined,
+      undefined,
+    );
+  }
+  if (value === null || typeof value !== 'object') {
+    return refuse(`expected an object of splits, a list of samples, or JSON Lines; got ${describeValue(value)}`);
+  }
+  const issues = new IssueList();
+  const record = value as Record<string, unknown>;
+  const entries: { value: unknown; at: SampleLocation }[] = [];
+  for (const [key, split] of Object.entries(record)) {
+    if (RESERVED_KEYS.includes(key)) continue;
+    if (!Array.isArray(split)) {
+      issues.add(formatPath(key, []), `expected a list of samples (a split), got ${describeValue(split)}`);
+      continue;
+    }
+    split.forEach((v, i) => entries.push({ value: v, at: { root: key, rest: [i], split: key } }));
+  }
+  let declarations: Record<string, CategoryDeclaration> = {};
+  if (record.categories !== undefined) {
+    const parsed = categoriesSchema.safeParse(record.categories);
+    if (parsed.success) declarations = parsed.data;
+    else issues.addZod('', ['categories'], parsed.error);
+  }
+  let meta: BenchmarkMeta = {};
+  if (record.meta !== undefined) {
+    const parsed = metaSchema.safeParse(record.meta);
+    if (parsed.success) meta = parsed.data;
+    else issues.addZod('', ['meta'], parsed.error);
+  }
+  return validateEntries(entries, 'splits', declarations, meta, issues);
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function refuse(message: string): ValidationResult {
+  return { ok: false, errors: [{ path: '(file)', message }], errorCount: 1, warnings: [] };
+}
+
+/** JSON.parse messages give a character position; people want a line and column. */
+function describeJsonError(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const m = /position (\d+)/.exec(message);
+  const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
+  if (!m) return `(${reason})`;
+  const position = Number(m[1]);
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return line === 1 && !text.includes('\n')
+    ? `at column ${column} (${reason})`
+    : `at line ${line}, column ${column} (${reason})`;
+}
+
+/**
+ * JSONL when the text is not one JSON value but its first non-empty line is a JSON object.
+ * Returns null when the text does not look like JSONL at all.
+ */
+function parseJsonLines(
+  text: string,
+): { ok: true; entries: { value: unknown; at: SampleLocation }[] } | { ok: false; result: ValidationResult } | null {
+  const lines = text.split(/\r?\n/);
+  const firstIndex = lines.findIndex((l) => l.trim() !== '');
+  try {
+    const first: unknown = JSON.parse(lines[firstIndex]!);
+    if (first === null || typeof first !== 'object' || Array.isArray(first)) return null;
+  } catch {
+    return null;
+  }
+  const issues = new IssueList();
+  const entries: { value: unknown; at: SampleLocation }[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const root = `line ${i + 1}`;
+    try {
+      entries.push({ value: JSON.parse(line), at: { root, rest: [], split: null } });
+    } catch (error) {
+      issues.add(root, `not valid JSON ${describeJsonError(error, line)}`);
+    }
+  });
+  if (issues.count > 0)
+    return { ok: false, result: { ok: false, errors: issues.listed, errorCount: issues.count, warnings: [] } };
+  return { ok: true, entries };
+}
+
+interface TagStats {
+  count: number;
+  firstPath: string;
+  languages: Record<string, number>;
+}
+
+function validateEntries(
+  entries: readonly { value: unknown; at: SampleLocation }[],
+  format: BenchmarkFileFormat,
+  declarations: Record<string, CategoryDeclaration>,
+  meta: BenchmarkMeta | undefined,
+  issues: IssueList = new IssueList(),
+): ValidationResult {
+  const warnings: ValidationIssue[] = [];
+  const samples: BenchmarkSample[] = [];
+  const firstPathById = new Map<string, string>();
+  const tags = new Map<string, TagStats>();
+
+  for (const { value, at } of entries) {
+    const parsed = sampleSchema.safeParse(value);
+    if (!parsed.success) {
+      issues.addZod(at.root, at.rest, parsed.error);
+      continue;
+    }
+    const badCharacters = findBadCharacters(value);
+    for (const bad of badCharacters) issues.add(formatPath(at.root, [...at.rest, ...bad.path]), bad.message);
+    if (badCharacters.length > 0) continue;
+
+    const sample = fromPaperSample(parsed.data as PaperSample, at.split);
+    const idPath = formatPath(at.root, [...at.rest, 'sample_ID']);
+    const firstPath = firstPathById.get(sample.id);
+    if (firstPath !== undefined) {
+      issues.add(
+        idPath,
+        `duplicate ID ${JSON.stringify(sample.id)} (first used at ${firstPath.replace(/[.,] ?sample_ID$/, '')})`,
+      );
+      continue;
+    }
+    firstPathById.set(sample.id, idPath);
+
+    const stats = tags.get(sample.category) ?? {
+      count: 0,
+      firstPath: formatPath(at.root, [...at.rest, 'subset_tag']),
+      languages: {},
+    };
+    stats.count++;
+    const language = sample.language ?? UNSPECIFIED_LANGUAGE;
+    stats.languages[language] = (stats.languages[language] ?? 0) + 1;
+    tags.set(sample.category, stats);
+    samples.push(sample);
+  }
+
+  if (entries.length === 0) issues.add('(file)', 'the file holds no samples');
+  const categories = resolveCategories(tags, declarations, issues, warnings);
+  if (issues.count > 0) return { ok: false, errors: issues.listed, errorCount: issues.count, warnings };
+  return { ok: true, format, benchmark: { meta: meta ?? {}, categories, samples }, warnings };
+}
+
+/** Families, labels and references of the tags in use; errors for what cannot be resolved. */
+function resolveCategories(
+  tags: ReadonlyMap<string, TagStats>,
+  declarations: Record<string, CategoryDeclaration>,
+  issues: IssueList,
+  warnings: ValidationIssue[],
+): BenchmarkCategory[] {
+  const declPath = (tag: string, field?: string) => formatPath('', ['categories', tag, ...(field ? [field] : [])]);
+  const families = new Map<string, BenchmarkCategory['family']>();
+  for (const [tag, stats] of tags) {
+    const family = declarations[tag]?.family ?? PAPER_TAGS[tag]?.family;
+    if (family) families.set(tag, family);
+    else if (declarations[tag])
+      issues.add(
+        declPath(tag, 'family'),
+        `missing (expected the shift family of "${tag}", which is not one of the paper's tags)`,
+      );
+    else {
+      issues.add(
+        stats.firstPath,
+        `unknown tag ${JSON.stringify(tag)} (${plural(stats.count, 'sample')}): declare it under "categories" with its family, label and reference, or use one of the paper's tags (${Object.keys(PAPER_TAGS).join(', ')})`,
+      );
+    }
+  }
+  for (const tag of Object.keys(declarations)) {
+    if (!tags.has(tag)) warnings.push({ path: declPath(tag), message: 'declared but no sample has this subset_tag' });
+  }
+
+  const categories: BenchmarkCategory[] = [];
+  for (const [tag, stats] of tags) {
+    const family = families.get(tag);
+    if (!family) continue;
+    const declaration = declarations[tag];
+    const where =
+      declaration?.reference !== undefined ? declPath(tag, 'reference') : declaration ? declPath(tag) : stats.firstPath;
+    let reference: string | null = null;
+    if (family === 'in-distribution') {
+      if (declaration?.reference)
+        issues.add(where, `"${tag}" is an in-distribution category; it is a reference and has none itself (use null)`);
+    } else {
+      reference = declaration?.reference === undefined ? DEFAULT_REFERENCE : declaration.reference;
+      if (reference === null)
+        issues.add(
+          where,
+          `the ${family} shift "${tag}" needs an in-distribution reference category to be compared with`,
+        );
+      else if (reference === tag) issues.add(where, `"${tag}" cannot be its own reference`);
+      else if (!tags.has(reference))
+        issues.add(where, `"${tag}" is compared with "${reference}", which has no samples in this file`);
+      else if (families.get(reference) && families.get(reference) !== 'in-distribution') {
+        issues.add(
+          where,
+          `"${tag}" is compared with "${reference}", a ${families.get(reference)} shift; the reference must be an in-distribution category`,
+        );
+      }
+    }
+    categories.push({
+      tag,
+      family,
+      label: declaration?.label ?? PAPER_TAGS[tag]?.label ?? tag,
+      reference,
+      ...(declaration?.note ? { note: declaration.note } : {}),
+      sampleCount: stats.count,
+      languages: stats.languages,
+      declared: declaration !== undefined,
+    });
+  }
+  return categories;
+}
