@@ -117,6 +117,16 @@ describe('validateBenchmarkText on valid files', () => {
     expect(samples[3]!.split).toBe('OOD1Test');
   });
 
+  it("accepts the README's minimal example", () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../../../../README.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(readme)![1]!;
+    const result = validateBenchmarkText(example);
+    expect(result.ok ? result.benchmark.categories.map((c) => `${c.tag}:${c.family}`) : result.errors).toEqual([
+      'IDTest:in-distribution',
+      'french:user',
+    ]);
+  });
+
   it('reads a flat list (integer IDs become strings) and JSONL', () => {
     const list = validate('good/list.json');
     const lines = validate('good/samples.jsonl');
