@@ -32,6 +32,11 @@ export * from './benchmark/convert.js';
 export * from './benchmark/compose.js';
 export * from './benchmark/importers/index.js';
 
+// Metrics: mismatched pairs, MI estimators, EMI, R-EMID with bootstrap intervals
+export * from './metrics/pairs.js';
+export * from './metrics/mi.js';
+export * from './metrics/bootstrap.js';
+
 // Bundled models and samples
 export * from './demo-samples.js';
 export * from './model-manifest.js';

@@ -1,0 +1,160 @@
+/**
+ * R-EMID per shifted category and per shift family with percentile bootstrap confidence
+ * intervals (method.md section 3). Each replicate resamples every category's samples with
+ * replacement (once, so a reference shared by several shifts is resampled consistently) and
+ * re-estimates MI with the pairs whose two samples were drawn, weighted by their multiplicities:
+ *   MI_w = Σ_i w_i s_ii / Σ_i w_i − Σ_{(i,j)∈S} w_i w_j s_ij / Σ_{(i,j)∈S} w_i w_j.
+ * With every w_i = 1 this is the reference estimator.
+ */
+import { createRng, type Rng } from '../random.js';
+import { nats, type Nats } from '../units.js';
+import { emi, remid, type ScoredPair } from './mi.js';
+
+/** Scores of one category for one policy: its own responses' and the golden responses'. */
+export interface CategoryScores {
+  /** Number of samples N; `matched` arrays have this length. */
+  readonly n: number;
+  readonly model: { readonly matched: readonly number[]; readonly mismatched: readonly ScoredPair[] };
+  readonly gold: { readonly matched: readonly number[]; readonly mismatched: readonly ScoredPair[] };
+}
+
+export interface Interval {
+  readonly estimate: Nats;
+  /** Percentile bounds; NaN when no replicate could be computed. */
+  readonly low: Nats;
+  readonly high: Nats;
+}
+
+export interface RemidRequest {
+  readonly categories: Readonly<Record<string, CategoryScores>>;
+  /** Each shifted category and the in-distribution category it is compared with. */
+  readonly shifts: readonly { readonly tag: string; readonly reference: string }[];
+  /** Shift family → its categories; a family's R-EMID is their sample-weighted mean. */
+  readonly families?: Readonly<Record<string, readonly string[]>>;
+  readonly replicates?: number;
+  readonly seed?: number;
+  /** Confidence level of the interval (default 0.95). */
+  readonly level?: number;
+}
+
+export interface RemidResult {
+  readonly byCategory: Readonly<Record<string, Interval>>;
+  readonly byFamily: Readonly<Record<string, Interval>>;
+  /** EMI per category at the full sample (no resampling). */
+  readonly emi: Readonly<Record<string, Nats>>;
+}
+
+export const DEFAULT_BOOTSTRAP_REPLICATES = 1000;
+
+/** The multiplicity-weighted reference estimator (weights all 1: the plain estimator). */
+export function weightedMi(
+  matched: readonly number[],
+  mismatched: readonly ScoredPair[],
+  weights: ArrayLike<number>,
+): number {
+  let own = 0;
+  let ownWeight = 0;
+  matched.forEach((s, i) => {
+    own += weights[i]! * s;
+    ownWeight += weights[i]!;
+  });
+  let cross = 0;
+  let crossWeight = 0;
+  for (const p of mismatched) {
+    const w = weights[p.i]! * weights[p.j]!;
+    cross += w * p.score;
+    crossWeight += w;
+  }
+  return ownWeight > 0 && crossWeight > 0 ? own / ownWeight - cross / crossWeight : NaN;
+}
+
+function categoryEmi(scores: CategoryScores, weights: ArrayLike<number>): number {
+  return emi(
+    nats(weightedMi(scores.model.matched, scores.model.mismatched, weights)),
+    nats(weightedMi(scores.gold.matched, scores.gold.mismatched, weights)),
+  );
+}
+
+function resampleWeights(n: number, rng: Rng): Uint32Array {
+  const weights = new Uint32Array(n);
+  for (let k = 0; k < n; k++) weights[rng.int(n)]!++;
+  return weights;
+}
+
+/** Linear-interpolation quantile of sorted values (type 7, as numpy's default). */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+function familyMean(
+  values: Readonly<Record<string, number>>,
+  tags: readonly string[],
+  categories: RemidRequest['categories'],
+): number {
+  let sum = 0;
+  let n = 0;
+  for (const tag of tags) {
+    sum += values[tag]! * categories[tag]!.n;
+    n += categories[tag]!.n;
+  }
+  return sum / n;
+}
+
+export function remidWithIntervals(request: RemidRequest): RemidResult {
+  const {
+    categories,
+    shifts,
+    families = {},
+    replicates = DEFAULT_BOOTSTRAP_REPLICATES,
+    seed = 0,
+    level = 0.95,
+  } = request;
+  for (const { tag, reference } of shifts) {
+    for (const t of [tag, reference]) if (!categories[t]) throw new RangeError(`no scores for category "${t}"`);
+  }
+  for (const [family, tags] of Object.entries(families)) {
+    for (const t of tags)
+      if (!shifts.some((s) => s.tag === t))
+        throw new RangeError(`family "${family}" lists "${t}", which is not a shift`);
+  }
+  const tags = Object.keys(categories).sort();
+  const ones = (n: number) => new Uint32Array(n).fill(1);
+
+  const remids = (emis: Record<string, number>) =>
+    Object.fromEntries(shifts.map(({ tag, reference }) => [tag, remid(nats(emis[reference]!), nats(emis[tag]!))]));
+  const fullEmi = Object.fromEntries(tags.map((t) => [t, categoryEmi(categories[t]!, ones(categories[t]!.n))]));
+  const full = remids(fullEmi);
+
+  const rng = createRng(seed);
+  const draws: Record<string, number[]> = {};
+  const familyDraws: Record<string, number[]> = {};
+  for (let b = 0; b < replicates; b++) {
+    const emis: Record<string, number> = {};
+    for (const t of tags) emis[t] = categoryEmi(categories[t]!, resampleWeights(categories[t]!.n, rng));
+    const values = remids(emis);
+    for (const [t, v] of Object.entries(values)) if (Number.isFinite(v)) (draws[t] ??= []).push(v);
+    for (const [family, members] of Object.entries(families)) {
+      const v = familyMean(values, members, categories);
+      if (Number.isFinite(v)) (familyDraws[family] ??= []).push(v);
+    }
+  }
+  const alpha = (1 - level) / 2;
+  const interval = (estimate: number, values: number[] = []): Interval => {
+    const sorted = values.sort((a, b) => a - b);
+    return { estimate: nats(estimate), low: nats(quantile(sorted, alpha)), high: nats(quantile(sorted, 1 - alpha)) };
+  };
+  return {
+    byCategory: Object.fromEntries(shifts.map(({ tag }) => [tag, interval(full[tag]!, draws[tag])])),
+    byFamily: Object.fromEntries(
+      Object.entries(families).map(([f, members]) => [
+        f,
+        interval(familyMean(full, members, categories), familyDraws[f]),
+      ]),
+    ),
+    emi: Object.fromEntries(tags.map((t) => [t, nats(fullEmi[t]!)])),
+  };
+}
