@@ -214,7 +214,7 @@ export async function buildDemoBenchmark(dataDir: string, profilesFile: string):
     meta: {
       name: 'Rolescope demo benchmark',
       description:
-        'Built by scripts/build-demo-benchmark.ts from the test files of Xpersona, and RoleBench (see NOTICE). ' +
+        'Built by scripts/build-demo-benchmark.ts from the test files of Xpersona and RoleBench (see NOTICE). ' +
         'One in-distribution category with user and dialogue shifts of it, and a real-world character category with fictional-character shifts of it.',
       seed: DEMO_BENCHMARK_SEED,
       samples_per_category: SAMPLES_PER_CATEGORY,

@@ -1,0 +1,76 @@
+/**
+ * The main thread's handle on the benchmark worker. It starts the worker lazily and hides comlink
+ * from callers. Validation cannot be interrupted inside the worker, so an abort terminates the
+ * worker (every call in flight fails with AbortError); the next call starts a fresh one.
+ */
+import * as Comlink from 'comlink';
+import type { BenchmarkService, ValidationResult } from '../protocol/benchmark-service.js';
+import { AbortedError } from './model-client.js';
+
+/** The worker script could not start or crashed; its calls can never finish. */
+export class BenchmarkWorkerError extends Error {
+  override readonly name = 'BenchmarkWorkerError';
+}
+
+export class BenchmarkClient {
+  #worker: Worker | null = null;
+  #remote: Comlink.Remote<BenchmarkService> | null = null;
+  /** Rejecters of the calls in flight: a terminated worker never answers them. */
+  readonly #pending = new Set<(error: Error) => void>();
+
+  constructor(private readonly createWorker: () => Worker) {}
+
+  /** Reads and validates a file in the worker (see BenchmarkService.validateFile). */
+  validateFile(file: Blob, signal?: AbortSignal): Promise<ValidationResult> {
+    if (signal?.aborted) return Promise.reject(new AbortedError());
+    const remote = this.#ensureRemote();
+    return new Promise<ValidationResult>((resolve, reject) => {
+      const fail = (error: Error) => {
+        done();
+        reject(error);
+      };
+      const onAbort = () => this.#stop(new AbortedError());
+      const done = () => {
+        this.#pending.delete(fail);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#pending.add(fail);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      remote.validateFile(file).then(
+        (result) => {
+          done();
+          resolve(result);
+        },
+        (error: unknown) => fail(error as Error),
+      );
+    });
+  }
+
+  /** Stops the worker now; calls in flight fail with AbortError. */
+  terminate(): void {
+    this.#stop(new AbortedError());
+  }
+
+  #ensureRemote(): Comlink.Remote<BenchmarkService> {
+    if (!this.#remote) {
+      const worker = this.createWorker();
+      worker.addEventListener('error', (event) => {
+        event.preventDefault();
+        this.#stop(new BenchmarkWorkerError(`the benchmark worker stopped: ${event.message || 'it failed to start'}`));
+      });
+      this.#worker = worker;
+      this.#remote = Comlink.wrap<BenchmarkService>(worker);
+    }
+    return this.#remote;
+  }
+
+  #stop(reason: Error): void {
+    this.#remote?.[Comlink.releaseProxy]();
+    this.#worker?.terminate();
+    this.#worker = null;
+    this.#remote = null;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const fail of pending) fail(reason);
+  }
+}
