@@ -17,7 +17,14 @@ async function main(args: string[]): Promise<number> {
   try {
     // UTF-8 needs at least one byte per character: a file this large cannot pass.
     if ((await stat(file)).size > 4 * MAX_BENCHMARK_CHARS) throw new Error('the file is too large');
-    text = await readFile(file, 'utf8');
+    const bytes = await readFile(file);
+    try {
+      // Fatal decoding, as in the app: a file in another encoding is refused, not read as U+FFFD.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      console.log(`${file}: refused: the file is not UTF-8 text (save it as UTF-8 and try again)`);
+      return 1;
+    }
   } catch (error) {
     console.error(`${file}: cannot read: ${(error as Error).message}`);
     return 1;

@@ -32,6 +32,11 @@ describe('npm run validate', () => {
       'IDTest[0].dialogue_context[1]: expected {"agent_response"} after a user_query, got {"user_query"}',
     );
     expect(bad.out).not.toMatch(STACK_LINE);
+    const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-validate-'));
+    writeFileSync(path.join(dir, 'latin1.json'), Buffer.from([0x5b, 0x22, 0xe9, 0x22, 0x5d])); // ["é"] in ISO-8859-1
+    const latin1 = run('validate-benchmark.ts', [path.join(dir, 'latin1.json')]);
+    expect(latin1.code).toBe(1);
+    expect(latin1.out).toContain('not UTF-8');
     const missing = run('validate-benchmark.ts', [fixture('bad/nothing-here.json')]);
     expect(missing.code).toBe(1);
     expect(missing.out).toMatch(/cannot read: ENOENT/);
