@@ -134,11 +134,11 @@ export function createModelService(config: ModelServiceConfig): ModelService {
   const decode = (tokenizer: PreTrainedTokenizer, ids: number[]) =>
     tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
 
-  function prepare(current: Loaded, context: readonly ChatMessage[], response: string): PreparedSequence {
+  function prepare(current: Loaded, context: readonly ChatMessage[], response: string, prefix = ''): PreparedSequence {
     const { tokenizer, info } = current;
     if (!response) fail('InvalidRequestError', 'an empty response has no tokens to score');
-    const full = render(tokenizer, [...context, { role: 'assistant', content: response }], false);
-    const marked = render(tokenizer, [...context, { role: 'assistant', content: RESPONSE_MARKER }], false);
+    const full = render(tokenizer, [...context, { role: 'assistant', content: prefix + response }], false);
+    const marked = render(tokenizer, [...context, { role: 'assistant', content: prefix + RESPONSE_MARKER }], false);
     let chars;
     try {
       chars = locateResponse(full, marked, response);
@@ -303,7 +303,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       const owners: [number, number][] = [];
       groups.forEach((group, g) =>
         group.responses.forEach((response, r) => {
-          flat.push(prepare(current, group.context, response));
+          flat.push(prepare(current, group.context, response, group.responsePrefix));
           owners.push([g, r]);
         }),
       );

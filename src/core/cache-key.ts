@@ -24,6 +24,8 @@ export interface ScoreKeyInput {
   readonly templateVersion: string;
   readonly context: readonly ChatMessage[];
   readonly response: string;
+  /** The unscored text before the response in the assistant turn, when there is one. */
+  readonly responsePrefix?: string;
 }
 
 export interface GenerationKeyInput {
@@ -33,7 +35,9 @@ export interface GenerationKeyInput {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-export const scoreKey = (input: ScoreKeyInput): Promise<string> => hashValue({ kind: 'score', ...input });
+/** An empty or absent prefix hashes like no prefix, so keys made before prefixes existed still hold. */
+export const scoreKey = ({ responsePrefix, ...input }: ScoreKeyInput): Promise<string> =>
+  hashValue({ kind: 'score', ...input, ...(responsePrefix ? { responsePrefix } : {}) });
 
 export const generationKey = (input: GenerationKeyInput): Promise<string> =>
   hashValue({ kind: 'generation', ...input });

@@ -12,8 +12,9 @@ export * from './logprob.js';
 export * from './span.js';
 export * from './text-pieces.js';
 
-// The role-play prompt
+// The role-play prompt and the estimator's prompt
 export * from './prompt.js';
+export * from './estimator-prompt.js';
 
 // Packing sequences into forward passes
 export * from './batching.js';

@@ -46,7 +46,13 @@ export class CachedModel {
       groups.map((g) =>
         Promise.all(
           g.responses.map((response) =>
-            scoreKey({ model: fingerprint, templateVersion: this.templateVersion, context: g.context, response }),
+            scoreKey({
+              model: fingerprint,
+              templateVersion: this.templateVersion,
+              context: g.context,
+              response,
+              ...(g.responsePrefix ? { responsePrefix: g.responsePrefix } : {}),
+            }),
           ),
         ),
       ),
@@ -69,7 +75,7 @@ export class CachedModel {
     for (const { g, r } of missing) byGroup.set(g, [...(byGroup.get(g) ?? []), r]);
     const order = [...byGroup.entries()];
     const computed = await this.scorer.score(
-      order.map(([g, rs]) => ({ context: groups[g]!.context, responses: rs.map((r) => groups[g]!.responses[r]!) })),
+      order.map(([g, rs]) => ({ ...groups[g]!, responses: rs.map((r) => groups[g]!.responses[r]!) })),
     );
     const toStore: { key: string; score: ResponseScore }[] = [];
     order.forEach(([g, rs], k) =>

@@ -44,6 +44,11 @@ export interface LoadedModelInfo {
 export interface ScoreGroup {
   readonly context: readonly ChatMessage[];
   readonly responses: readonly string[];
+  /**
+   * Text that opens the assistant turn before each response (e.g. the estimator's
+   * "## Agent Response\n"); it conditions the response but is not scored.
+   */
+  readonly responsePrefix?: string;
 }
 
 /** Teacher-forced log-probabilities of one response's tokens, in nats. */

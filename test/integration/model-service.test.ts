@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolePlayMessages, type ChatMessage, type DemoSampleFile } from '../../src/core/index.js';
-import type { LoadedModelInfo, ModelService } from '../../src/protocol/model-service.js';
+import type { LoadedModelInfo, ModelService, ResponseScore } from '../../src/protocol/model-service.js';
 import { createNodeModelService } from '../../workers/node.js';
 import { fullLogits, greedyWithoutCache, loadReference, rawLogProb } from '../helpers/reference-lm.js';
 
@@ -125,6 +125,27 @@ describe('score()', () => {
       // Rank: 1 + the number of strictly larger logits in that row.
       const row = data.subarray((position - 1) * vocab, position * vocab);
       expect(s.ranks[t]).toBe(1 + row.filter((v) => v > row[id]!).length);
+    });
+  });
+
+  it('scores only the response after an unscored prefix in the assistant turn', async () => {
+    const sample = demo.samples[1]!;
+    const context = rolePlayMessages(sample);
+    const prefix = '## Agent Response\n';
+    const [[score]] = (await service.score([{ context, responses: [sample.goldenResponse], responsePrefix: prefix }]))
+      .groups as [[ResponseScore]];
+    const text = reference.tokenizer.apply_chat_template(
+      [...context, { role: 'assistant', content: prefix + sample.goldenResponse }],
+      { tokenize: false },
+    ) as string;
+    const ids = reference.tokenizer.encode(text, { add_special_tokens: false });
+    const { data, vocab } = await fullLogits(reference.model, ids);
+    expect(score.tokenTexts.join('')).toBe(sample.goldenResponse.trim());
+    expect(reference.tokenizer.decode(ids.slice(0, score.contextTokens)).endsWith(prefix)).toBe(true);
+    score.tokenIds.forEach((id, t) => {
+      const position = score.contextTokens + t;
+      expect(ids[position]).toBe(id);
+      expect(Math.abs(score.logProbs[t]! - rawLogProb(data, position - 1, vocab, id))).toBeLessThan(1e-5);
     });
   });
 

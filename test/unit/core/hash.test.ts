@@ -34,8 +34,10 @@ describe('hashes', () => {
       { ...base, templateVersion: 'rp-v2' },
       { ...base, context: [{ role: 'user' as const, content: 'hi!' }] },
       { ...base, response: 'yo!' },
+      { ...base, responsePrefix: '## Agent Response\n' },
     ];
     for (const v of variants) expect(await scoreKey(v)).not.toBe(key);
     expect(await scoreKey({ ...base })).toBe(key);
+    expect(await scoreKey({ ...base, responsePrefix: '' })).toBe(key);
   });
 });
