@@ -38,6 +38,11 @@ export * from './metrics/pairs.js';
 export * from './metrics/mi.js';
 export * from './metrics/bootstrap.js';
 
+// The evaluation pipeline: policy responses, estimator scores, R-EMID
+export * from './pipeline/types.js';
+export * from './pipeline/fit.js';
+export * from './pipeline/run.js';
+
 // Bundled models and samples
 export * from './demo-samples.js';
 export * from './model-manifest.js';

@@ -46,7 +46,10 @@ export interface RemidResult {
 
 export const DEFAULT_BOOTSTRAP_REPLICATES = 1000;
 
-/** The multiplicity-weighted reference estimator (weights all 1: the plain estimator). */
+/**
+ * The multiplicity-weighted reference estimator (weights all 1: the plain estimator). Matched
+ * scores that are NaN (responses that could not be scored) are left out.
+ */
 export function weightedMi(
   matched: readonly number[],
   mismatched: readonly ScoredPair[],
@@ -55,6 +58,7 @@ export function weightedMi(
   let own = 0;
   let ownWeight = 0;
   matched.forEach((s, i) => {
+    if (!Number.isFinite(s)) return; // a response that could not be scored (e.g. empty)
     own += weights[i]! * s;
     ownWeight += weights[i]!;
   });

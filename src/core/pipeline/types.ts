@@ -1,0 +1,80 @@
+/**
+ * What the evaluation pipeline needs from a model and what it returns (issue: the R-EMID pipeline).
+ * The pipeline is pure orchestration: hosts (the browser worker behind a cache, or the Node
+ * service behind a disk cache) implement EvaluationModel.
+ */
+import type { ChatMessage } from '../prompt.js';
+import type { Nats } from '../units.js';
+
+/** A loaded model as the pipeline uses it; errors carry the model service's names. */
+export interface EvaluationModel {
+  /** Stable identity for results (e.g. "bundled:rolescope-tiny-en"). */
+  readonly id: string;
+  score(
+    groups: readonly { context: readonly ChatMessage[]; responses: readonly string[]; responsePrefix?: string }[],
+  ): Promise<readonly (readonly { readonly meanLogProb: number; readonly tokenIds: ArrayLike<number> }[])[]>;
+  generate(
+    prompt: readonly ChatMessage[],
+    options: { maxNewTokens: number; greedy: boolean; repetitionPenalty: number },
+  ): Promise<{ readonly text: string }>;
+}
+
+export type ReasoningMode = 'none' | 'file';
+export type EstimatorTemplate = 'est-v1' | 'rp-v1';
+
+export interface EvaluationSettings {
+  /** Mismatched pairs per category (default 1000, the paper's). */
+  readonly maxPairs: number;
+  readonly seed: number;
+  readonly bootstrapReplicates: number;
+  readonly reasoning: ReasoningMode;
+  /**
+   * The estimator's prompt: est-v1 is method.md's (for instruction-tuned scorers); rp-v1 is the
+   * role-play prompt the bundled demo models were trained on.
+   */
+  readonly estimatorTemplate: EstimatorTemplate;
+  /** Only the first n samples of each category (for quick runs). */
+  readonly limitPerCategory?: number;
+}
+
+export const POLICY_GENERATION = { maxNewTokens: 256, greedy: true, repetitionPenalty: 1.05 } as const;
+
+export type ShiftName = 'user' | 'character' | 'dialogue' | 'none';
+
+export interface ResultRow {
+  readonly policy: string;
+  readonly category: string;
+  readonly shift: ShiftName;
+  readonly reference: string | null;
+  readonly n: number;
+  readonly miModel: Nats;
+  readonly miGold: Nats;
+  readonly emi: Nats;
+  /** null for in-distribution (reference) categories. */
+  readonly remid: Nats | null;
+  readonly remidCi: readonly [Nats, Nats] | null;
+}
+
+export interface FamilyRow {
+  readonly policy: string;
+  readonly family: Exclude<ShiftName, 'none'>;
+  readonly n: number;
+  readonly remid: Nats;
+  readonly remidCi: readonly [Nats, Nats];
+}
+
+export interface PairRecord {
+  /** A policy id, or "gold" for the golden responses. */
+  readonly policy: string;
+  readonly category: string;
+  /** Context index; `i === j` marks a matched pair. */
+  readonly i: number;
+  /** Response index. */
+  readonly j: number;
+  readonly meanLogProb: number;
+  readonly tokens: number;
+}
+
+export type EvaluationProgress =
+  | { readonly stage: 'generate'; readonly policy: string; readonly done: number; readonly total: number }
+  | { readonly stage: 'score'; readonly category: string; readonly done: number; readonly total: number };
