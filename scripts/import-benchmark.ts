@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { serializeDocument, toDocument } from '../src/core/benchmark/convert.js';
+import { appendDocument, serializeDocument, toDocument } from '../src/core/benchmark/convert.js';
 import {
   SHIFT_FAMILIES,
   type BenchmarkDocument,
@@ -96,16 +96,7 @@ async function main(argv: string[]): Promise<number> {
     const existing = validateBenchmarkText(await readFile(values.out, 'utf8'));
     if (!existing.ok) fail(`${values.out} is not a valid benchmark (run npm run validate -- ${values.out})`);
     const base = toDocument(existing.benchmark);
-    document = {
-      meta: base.meta,
-      categories: { ...base.categories, ...result.document.categories },
-      splits: {
-        ...base.splits,
-        ...Object.fromEntries(
-          Object.entries(result.document.splits).map(([k, v]) => [k, [...(base.splits[k] ?? []), ...v]]),
-        ),
-      },
-    };
+    document = appendDocument(base, result.document);
   }
   const text = serializeDocument(document);
   const check = validateBenchmarkText(text);

@@ -4,7 +4,15 @@
  * worker (every call in flight fails with AbortError); the next call starts a fresh one.
  */
 import * as Comlink from 'comlink';
-import type { BenchmarkService, ValidationResult } from '../protocol/benchmark-service.js';
+import type { Benchmark } from '../core/benchmark/format.js';
+import type {
+  BenchmarkService,
+  ImportFile,
+  ImportOptions,
+  ImportOutcome,
+  ImportSourceKind,
+  ValidationResult,
+} from '../protocol/benchmark-service.js';
 import { AbortedError } from './model-client.js';
 
 /** The worker script could not start or crashed; its calls can never finish. */
@@ -22,9 +30,33 @@ export class BenchmarkClient {
 
   /** Reads and validates a file in the worker (see BenchmarkService.validateFile). */
   validateFile(file: Blob, signal?: AbortSignal): Promise<ValidationResult> {
+    return this.#call<ValidationResult>((remote) => remote.validateFile(file), signal);
+  }
+
+  /**
+   * Converts public role-play data in the worker, onto `base` if given (see
+   * BenchmarkService.importFiles). `options` and `base` must be plain data (no Svelte proxies).
+   */
+  importFiles(
+    kind: ImportSourceKind,
+    files: readonly ImportFile[],
+    options: ImportOptions = {},
+    base: Benchmark | null = null,
+    signal?: AbortSignal,
+  ): Promise<ImportOutcome> {
+    return this.#call<ImportOutcome>((remote) => remote.importFiles(kind, files, options, base), signal);
+  }
+
+  /** Stops the worker now; calls in flight fail with AbortError. */
+  terminate(): void {
+    this.#stop(new AbortedError());
+  }
+
+  /** Runs one call on the worker; an abort terminates the worker and fails the call. */
+  #call<T>(invoke: (remote: Comlink.Remote<BenchmarkService>) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) return Promise.reject(new AbortedError());
     const remote = this.#ensureRemote();
-    return new Promise<ValidationResult>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const fail = (error: Error) => {
         done();
         reject(error);
@@ -36,7 +68,7 @@ export class BenchmarkClient {
       };
       this.#pending.add(fail);
       signal?.addEventListener('abort', onAbort, { once: true });
-      remote.validateFile(file).then(
+      invoke(remote).then(
         (result) => {
           done();
           resolve(result);
@@ -44,11 +76,6 @@ export class BenchmarkClient {
         (error: unknown) => fail(error as Error),
       );
     });
-  }
-
-  /** Stops the worker now; calls in flight fail with AbortError. */
-  terminate(): void {
-    this.#stop(new AbortedError());
   }
 
   #ensureRemote(): Comlink.Remote<BenchmarkService> {

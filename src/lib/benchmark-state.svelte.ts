@@ -1,14 +1,48 @@
 /**
  * The benchmark panel's state: which benchmark is loaded, the last refusal, the category filter
  * and the selected sample. A file is taken whole or not at all: a refused file leaves the loaded
- * benchmark as it was, and its errors are kept beside it until the next load.
+ * benchmark as it was, and its errors are kept beside it until the next load. Converted public
+ * data (Xpersona, Synthetic-Persona-Chat, RoleBench) loads the same way, optionally added to the
+ * loaded benchmark, and keeps the converted file for download.
  */
 import type { Benchmark, BenchmarkSample } from '../core/benchmark/format.js';
-import type { BenchmarkFileFormat, ValidationIssue } from '../protocol/benchmark-service.js';
+import type {
+  BenchmarkFileFormat,
+  ImportOptions,
+  ImportOutcome,
+  ImportSourceKind,
+  ValidationIssue,
+  ValidationResult,
+} from '../protocol/benchmark-service.js';
 import type { BenchmarkClient } from './benchmark-client.js';
 
 /** `loading` and `refused` say what happened to the last file; a loaded benchmark may sit beside them. */
 export type BenchmarkStatus = 'idle' | 'loading' | 'ready' | 'refused';
+
+/** What the last (or current) load was: a benchmark file, or a conversion of public data. */
+export type BenchmarkAction = 'load' | 'convert';
+
+/** A loaded benchmark that was converted from public data. */
+export interface BenchmarkConversion {
+  readonly kind: ImportSourceKind;
+  /** The source files' names. */
+  readonly files: readonly string[];
+  /** True when the samples were added to the benchmark loaded before. */
+  readonly appended: boolean;
+  readonly lacks: readonly string[];
+  readonly notes: readonly string[];
+  /** The converted benchmark file (JSON, object of splits), to download. */
+  readonly file: Blob;
+}
+
+export interface ConversionRequest {
+  readonly kind: ImportSourceKind;
+  readonly files: readonly File[];
+  /** Plain data: it is posted to the worker. */
+  readonly options: ImportOptions;
+  /** Add to the loaded benchmark (if any) instead of replacing it. */
+  readonly append: boolean;
+}
 
 export interface LoadedBenchmark {
   /** The file's name (the bundled demo's is `demo-benchmark.json`). */
@@ -16,6 +50,8 @@ export interface LoadedBenchmark {
   readonly format: BenchmarkFileFormat;
   readonly benchmark: Benchmark;
   readonly warnings: readonly ValidationIssue[];
+  /** Present when the benchmark was converted from public data. */
+  readonly conversion?: BenchmarkConversion;
 }
 
 export interface BenchmarkRefusal {
@@ -25,12 +61,17 @@ export interface BenchmarkRefusal {
   /** How many there were in all. */
   readonly errorCount: number;
   readonly warnings: readonly ValidationIssue[];
+  /** What was refused: a benchmark file, or a conversion. */
+  readonly action: BenchmarkAction;
+  /** A conversion's notes (what was skipped, hints). */
+  readonly notes: readonly string[];
 }
 
 export const DEMO_BENCHMARK_PATH = 'data/demo-benchmark.json';
 
 export class BenchmarkState {
   #status = $state<BenchmarkStatus>('idle');
+  #action = $state<BenchmarkAction>('load');
   /** The file being loaded, or the last one loaded or refused. */
   #source = $state('');
   #loaded = $state.raw<LoadedBenchmark | null>(null);
@@ -46,13 +87,17 @@ export class BenchmarkState {
   #controller: AbortController | null = null;
 
   constructor(
-    private readonly client: Pick<BenchmarkClient, 'validateFile'>,
+    private readonly client: Pick<BenchmarkClient, 'validateFile' | 'importFiles'>,
     /** Reads a file of the app's own origin, e.g. `data/demo-benchmark.json`. */
     private readonly fetchFile: (path: string) => Promise<Blob>,
   ) {}
 
   get status() {
     return this.#status;
+  }
+  /** Whether the last (or current) load is a file or a conversion. */
+  get action() {
+    return this.#action;
   }
   get source() {
     return this.#source;
@@ -82,12 +127,47 @@ export class BenchmarkState {
   /** Loads the bundled demo benchmark from the app's own origin. */
   loadDemo(): Promise<void> {
     const source = DEMO_BENCHMARK_PATH.split('/').pop()!;
-    return this.load(source, () => this.fetchFile(DEMO_BENCHMARK_PATH));
+    return this.load(source, 'load', async (signal) => ({
+      result: await this.client.validateFile(await this.fetchFile(DEMO_BENCHMARK_PATH), signal),
+    }));
   }
 
   /** Validates a file the user chose or dropped; it replaces the loaded benchmark only if accepted. */
   loadFile(file: File): Promise<void> {
-    return this.load(file.name, async () => file);
+    return this.load(file.name, 'load', async (signal) => ({ result: await this.client.validateFile(file, signal) }));
+  }
+
+  /**
+   * Converts public role-play data in the worker. With `append` and a loaded benchmark the
+   * samples are added to it; either way the result replaces the loaded benchmark only if the
+   * whole converted benchmark validates.
+   */
+  convert(request: ConversionRequest): Promise<void> {
+    const base = request.append ? this.#loaded : null;
+    const names = request.files.map((f) => f.name);
+    const listed = names.length <= 3 ? names.join(', ') : `${names[0]} and ${names.length - 1} more files`;
+    const source = base ? `${base.source} + ${listed}` : listed;
+    return this.load(source, 'convert', async (signal) => {
+      const outcome: ImportOutcome = await this.client.importFiles(
+        request.kind,
+        request.files.map((file) => ({ name: file.name, file })),
+        request.options,
+        base?.benchmark ?? null,
+        signal,
+      );
+      const conversion: BenchmarkConversion | undefined =
+        outcome.text === null
+          ? undefined
+          : {
+              kind: request.kind,
+              files: names,
+              appended: base !== null,
+              lacks: outcome.lacks,
+              notes: outcome.notes,
+              file: new Blob([outcome.text], { type: 'application/json' }),
+            };
+      return { result: outcome.result, notes: outcome.notes, conversion };
+    });
   }
 
   /** Forgets the benchmark and any refusal, and stops a load in progress. */
@@ -95,6 +175,7 @@ export class BenchmarkState {
     this.#controller?.abort();
     this.#controller = null;
     this.#status = 'idle';
+    this.#action = 'load';
     this.#source = '';
     this.#loaded = null;
     this.#refusal = null;
@@ -111,31 +192,43 @@ export class BenchmarkState {
     this.#selectedId = id;
   }
 
-  private async load(source: string, read: () => Promise<Blob>): Promise<void> {
+  private async load(
+    source: string,
+    action: BenchmarkAction,
+    run: (
+      signal: AbortSignal,
+    ) => Promise<{ result: ValidationResult; notes?: readonly string[]; conversion?: BenchmarkConversion }>,
+  ): Promise<void> {
     // The latest file wins: a load still running is stopped (its worker is terminated).
     this.#controller?.abort();
     const controller = new AbortController();
     this.#controller = controller;
     this.#status = 'loading';
+    this.#action = action;
     this.#source = source;
     try {
-      const blob = await read();
-      const result = await this.client.validateFile(blob, controller.signal);
+      const { result, notes = [], conversion } = await run(controller.signal);
       if (controller.signal.aborted) return;
       if (result.ok) {
-        this.#loaded = { source, format: result.format, benchmark: result.benchmark, warnings: result.warnings };
+        this.#loaded = {
+          source,
+          format: result.format,
+          benchmark: result.benchmark,
+          warnings: result.warnings,
+          ...(conversion ? { conversion } : {}),
+        };
         this.#refusal = null;
         this.#category = null;
         this.#selectedId = null;
         this.#status = 'ready';
       } else {
-        this.refuse(source, result.errors, result.errorCount, result.warnings);
+        this.refuse(source, action, result.errors, result.errorCount, result.warnings, notes);
       }
     } catch (error) {
       if (controller.signal.aborted) return;
       const e = error as Error;
-      const message = `could not be loaded (${e?.name ?? 'Error'}: ${e?.message ?? String(error)})`;
-      this.refuse(source, [{ path: '(file)', message }], 1, []);
+      const message = `could not be ${action === 'convert' ? 'converted' : 'loaded'} (${e?.name ?? 'Error'}: ${e?.message ?? String(error)})`;
+      this.refuse(source, action, [{ path: '(file)', message }], 1, [], []);
     } finally {
       if (this.#controller === controller) this.#controller = null;
     }
@@ -143,11 +236,13 @@ export class BenchmarkState {
 
   private refuse(
     source: string,
+    action: BenchmarkAction,
     errors: readonly ValidationIssue[],
     errorCount: number,
     warnings: readonly ValidationIssue[],
+    notes: readonly string[],
   ): void {
-    this.#refusal = { source, errors, errorCount, warnings };
+    this.#refusal = { source, errors, errorCount, warnings, action, notes };
     this.#status = 'refused';
   }
 }

@@ -96,13 +96,17 @@ describe('benchmark panel', () => {
     await page.locator(`[data-testid="sample-row"][data-id=${JSON.stringify(inCategory[0]!.id)}]`).click();
     const detail = page.getByTestId('benchmark-sample');
     await expect.poll(() => detail.getAttribute('data-id')).toBe(inCategory[0]!.id);
-    expect(await page.getByTestId('detail-golden').textContent()).toBe(inCategory[0]!.goldenResponse);
-    expect(await page.getByTestId('detail-persona').textContent()).toBe(
+    expect(await page.getByTestId('benchmark-sample').getByTestId('detail-golden').textContent()).toBe(
+      inCategory[0]!.goldenResponse,
+    );
+    expect(await page.getByTestId('benchmark-sample').getByTestId('detail-persona').textContent()).toBe(
       inCategory[0]!.userPersona.trim() || '(unknown)',
     );
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => detail.getAttribute('data-id')).toBe(inCategory[1]!.id);
-    expect(await page.getByTestId('detail-golden').textContent()).toBe(inCategory[1]!.goldenResponse);
+    expect(await page.getByTestId('benchmark-sample').getByTestId('detail-golden').textContent()).toBe(
+      inCategory[1]!.goldenResponse,
+    );
 
     expect(app.foreignRequests).toEqual([]);
     expect(app.pageErrors).toEqual([]);

@@ -78,6 +78,23 @@ export function toDocument(benchmark: Benchmark): BenchmarkDocument {
 }
 
 /**
+ * `addition` appended to `base`: the base's meta, declarations merged (the addition's win),
+ * splits of the same name joined. How `npm run import --append` and the app add a category.
+ */
+export function appendDocument(base: BenchmarkDocument, addition: BenchmarkDocument): BenchmarkDocument {
+  return {
+    ...(base.meta ? { meta: base.meta } : {}),
+    categories: { ...base.categories, ...addition.categories },
+    splits: {
+      ...base.splits,
+      ...Object.fromEntries(
+        Object.entries(addition.splits).map(([name, samples]) => [name, [...(base.splits[name] ?? []), ...samples]]),
+      ),
+    },
+  };
+}
+
+/**
  * The file text of a document: `meta`, `categories`, then the splits, 2-space indented, with a
  * final newline. Deterministic for a given document, so builders reproduce files byte for byte.
  */

@@ -33,6 +33,11 @@ export const PAPER_TAGS: Readonly<Record<string, { family: ShiftFamily; label: s
   WordLevelComposition: { family: 'dialogue', label: 'Word-level composition' },
 };
 
+/** The paper's definition of a tag, if it is one (own keys only: "constructor" is no tag). */
+export function paperTag(tag: string): { family: ShiftFamily; label: string } | undefined {
+  return Object.hasOwn(PAPER_TAGS, tag) ? PAPER_TAGS[tag] : undefined;
+}
+
 /** One entry of `dialogue_context`: exactly one of the two keys. */
 export type PaperDialogueEntry = { readonly user_query: string } | { readonly agent_response: string };
 

@@ -7,6 +7,7 @@ import type { ZodError } from 'zod';
 import {
   DEFAULT_REFERENCE,
   PAPER_TAGS,
+  paperTag,
   RESERVED_KEYS,
   UNSPECIFIED_LANGUAGE,
   type Benchmark,
@@ -264,12 +265,13 @@ function resolveCategories(
   issues: IssueList,
   warnings: ValidationIssue[],
 ): BenchmarkCategory[] {
+  const declarationOf = (tag: string) => (Object.hasOwn(declarations, tag) ? declarations[tag] : undefined);
   const declPath = (tag: string, field?: string) => formatPath('', ['categories', tag, ...(field ? [field] : [])]);
   const families = new Map<string, BenchmarkCategory['family']>();
   for (const [tag, stats] of tags) {
-    const family = declarations[tag]?.family ?? PAPER_TAGS[tag]?.family;
+    const family = declarationOf(tag)?.family ?? paperTag(tag)?.family;
     if (family) families.set(tag, family);
-    else if (declarations[tag])
+    else if (declarationOf(tag))
       issues.add(
         declPath(tag, 'family'),
         `missing (expected the shift family of "${tag}", which is not one of the paper's tags)`,
@@ -289,7 +291,7 @@ function resolveCategories(
   for (const [tag, stats] of tags) {
     const family = families.get(tag);
     if (!family) continue;
-    const declaration = declarations[tag];
+    const declaration = declarationOf(tag);
     const where =
       declaration?.reference !== undefined ? declPath(tag, 'reference') : declaration ? declPath(tag) : stats.firstPath;
     let reference: string | null = null;
@@ -316,7 +318,7 @@ function resolveCategories(
     categories.push({
       tag,
       family,
-      label: declaration?.label ?? PAPER_TAGS[tag]?.label ?? tag,
+      label: declaration?.label ?? paperTag(tag)?.label ?? tag,
       reference,
       ...(declaration?.note ? { note: declaration.note } : {}),
       sampleCount: stats.count,

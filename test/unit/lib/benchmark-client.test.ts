@@ -95,6 +95,7 @@ describe('BenchmarkClient', () => {
   it('terminates the worker on abort, fails the call with AbortError, and starts afresh', async () => {
     let release: () => void = () => {};
     const slow: BenchmarkService = {
+      ...createBenchmarkService(),
       validateFile: (file) =>
         new Promise((resolve) => {
           release = () => void file.text().then((text) => resolve(validateBenchmarkText(text)));

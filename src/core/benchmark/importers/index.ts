@@ -3,7 +3,7 @@
  * `npm run import` and the app. Each says what its source lacks.
  */
 import type { BenchmarkDocument, CategoryDeclaration, PaperSample } from '../format.js';
-import { PAPER_TAGS } from '../format.js';
+import { PAPER_TAGS, paperTag } from '../format.js';
 import { createRng, sampleWithoutReplacement } from '../../random.js';
 import { cutConversation, ImportError, type Conversation } from './conversation.js';
 import { parseRoleBench, roleBenchSample, ROLEBENCH_LACKS, type CharacterProfile } from './rolebench.js';
@@ -80,7 +80,7 @@ export function importSource(
 ): ImportResult {
   const tag = options.tag ?? 'IDTest';
   const declaration = options.declaration;
-  if (!PAPER_TAGS[tag] && !declaration?.family) {
+  if (!paperTag(tag) && !declaration?.family) {
     throw new ImportError(
       `"${tag}" is not one of the paper's tags (${Object.keys(PAPER_TAGS).join(', ')}); declare its shift family`,
     );

@@ -7,7 +7,7 @@ import {
   validateBenchmarkText,
   type ValidationResult,
 } from '../../../../src/core/benchmark/validate.js';
-import { serializeDocument, toDocument } from '../../../../src/core/benchmark/convert.js';
+import { appendDocument, serializeDocument, toDocument } from '../../../../src/core/benchmark/convert.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../fixtures/benchmarks');
 const validate = (name: string) => validateBenchmarkText(readFileSync(path.join(FIXTURES, name), 'utf8'));
@@ -158,6 +158,41 @@ describe('validateBenchmarkText on valid files', () => {
     );
     expect(result.ok).toBe(true);
     expect(result.warnings.map(formatIssue)).toEqual(['categories.spare: declared but no sample has this subset_tag']);
+  });
+});
+
+describe('tags that are names of Object.prototype', () => {
+  it('treats "constructor" as an unknown tag, not as a declared or paper one', () => {
+    const sample = JSON.parse(readFileSync(path.join(FIXTURES, 'good/list.json'), 'utf8'))[0];
+    const result = validateBenchmarkText(
+      JSON.stringify({ IDTest: [sample], X: [{ ...sample, sample_ID: 'z', subset_tag: 'constructor' }] }),
+    );
+    expect(result.ok ? [] : result.errors.map(formatIssue)[0]).toMatch(
+      /^X\[0\]\.subset_tag: unknown tag "constructor"/,
+    );
+  });
+});
+
+describe('appendDocument', () => {
+  it('keeps the base meta, merges declarations (the addition wins) and joins same-named splits', () => {
+    const s = (id: string) => ({ sample_ID: id }) as never;
+    const merged = appendDocument(
+      {
+        meta: { name: 'base' },
+        categories: { a: { family: 'user', label: 'old' } },
+        splits: { IDTest: [s('1')], a: [s('2')] },
+      },
+      {
+        meta: { name: 'ignored' },
+        categories: { a: { family: 'user', label: 'new' }, b: { family: 'dialogue' } },
+        splits: { a: [s('3')], b: [s('4')] },
+      },
+    );
+    expect(merged).toEqual({
+      meta: { name: 'base' },
+      categories: { a: { family: 'user', label: 'new' }, b: { family: 'dialogue' } },
+      splits: { IDTest: [s('1')], a: [s('2'), s('3')], b: [s('4')] },
+    });
   });
 });
 
