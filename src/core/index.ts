@@ -42,6 +42,7 @@ export * from './metrics/bootstrap.js';
 export * from './pipeline/types.js';
 export * from './pipeline/fit.js';
 export * from './pipeline/run.js';
+export * from './pipeline/cached.js';
 
 // Bundled models and samples
 export * from './demo-samples.js';

@@ -169,7 +169,7 @@ export async function runEvaluation(
           i,
           j,
           meanLogProb: score.meanLogProb,
-          tokens: score.tokenIds.length,
+          tokens: score.tokens,
         });
       });
       onProgress?.({ stage: 'score', category: category.tag, done: i + 1, total: n });

@@ -6,13 +6,19 @@
 import type { ChatMessage } from '../prompt.js';
 import type { Nats } from '../units.js';
 
+/** What the pipeline keeps of a scored response: its mean per-token log-prob and token count. */
+export interface PairScore {
+  readonly meanLogProb: number;
+  readonly tokens: number;
+}
+
 /** A loaded model as the pipeline uses it; errors carry the model service's names. */
 export interface EvaluationModel {
   /** Stable identity for results (e.g. "bundled:rolescope-tiny-en"). */
   readonly id: string;
   score(
     groups: readonly { context: readonly ChatMessage[]; responses: readonly string[]; responsePrefix?: string }[],
-  ): Promise<readonly (readonly { readonly meanLogProb: number; readonly tokenIds: ArrayLike<number> }[])[]>;
+  ): Promise<readonly (readonly PairScore[])[]>;
   generate(
     prompt: readonly ChatMessage[],
     options: { maxNewTokens: number; greedy: boolean; repetitionPenalty: number },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Benchmark, BenchmarkCategory, BenchmarkSample } from '../../../../src/core/benchmark/format.js';
 import { categorySeed, GOLD, runEvaluation } from '../../../../src/core/pipeline/run.js';
-import type { EvaluationModel, EvaluationSettings } from '../../../../src/core/pipeline/types.js';
+import { cachedModel, memoryStore } from '../../../../src/core/pipeline/cached.js';
+import type { EvaluationModel, EvaluationSettings, PairScore } from '../../../../src/core/pipeline/types.js';
 import type { ChatMessage } from '../../../../src/core/prompt.js';
 
 /** Samples whose persona names them ("ID:1"), so fakes can tell which context they see. */
@@ -82,7 +83,7 @@ function fakeEstimator(maxDialogue = Infinity): EvaluationModel & { calls: numbe
               : own.startsWith('IDTest')
                 ? -2.5
                 : -2.2;
-          return { meanLogProb: score, tokenIds: [1, 2, 3] };
+          return { meanLogProb: score, tokens: 3 };
         });
       });
     },
@@ -228,5 +229,44 @@ describe('runEvaluation', () => {
         { signal: controller.signal },
       ),
     ).rejects.toThrow();
+  });
+});
+
+describe('runEvaluation through cachedModel', () => {
+  const fingerprint = (modelId: string) => ({ modelId, filesHash: 'f', dtype: 'fp32', deviceClass: 'cpu' as const });
+
+  it('gives identical results on a rerun without calling the models', async () => {
+    const store = memoryStore();
+    const policy = fakePolicy();
+    const estimator = fakeEstimator();
+    const run = () =>
+      runEvaluation({
+        benchmark: benchmark(),
+        policies: [{ id: 'policy-a', load: async () => cachedModel(policy, fingerprint('p'), store, 'rp-v1') }],
+        estimator: { id: 'estimator', load: async () => cachedModel(estimator, fingerprint('e'), store, 'rp-v1') },
+        settings,
+      });
+    const first = await run();
+    const calls = [policy.calls, estimator.calls];
+    expect(calls).toEqual([6, 6]);
+    const second = await run();
+    expect(second).toEqual(first);
+    expect([policy.calls, estimator.calls]).toEqual(calls);
+  });
+
+  it('scores only the missing responses of a group and keys by prefix', async () => {
+    const store = memoryStore();
+    const estimator = fakeEstimator();
+    const model = cachedModel(estimator, fingerprint('e'), store, 'rp-v1');
+    const context = [
+      { role: 'system' as const, content: 's' },
+      { role: 'user' as const, content: '<user_persona>\nIDTest:0\n</user_persona>' },
+    ];
+    await model.score([{ context, responses: ['gold IDTest:0'] }]);
+    const [[a, b]] = (await model.score([{ context, responses: ['gold IDTest:0', 'gold IDTest:1'] }])) as PairScore[][];
+    expect([a!.meanLogProb, b!.meanLogProb]).toEqual([-1, -3]);
+    expect(model.counters).toEqual({ hits: 1, computed: 2 });
+    await model.score([{ context, responses: ['gold IDTest:0'], responsePrefix: '## Agent Response\n' }]);
+    expect(model.counters.computed).toBe(3);
   });
 });
