@@ -263,8 +263,8 @@ describe('runEvaluation through cachedModel', () => {
       { role: 'user' as const, content: '<user_persona>\nIDTest:0\n</user_persona>' },
     ];
     await model.score([{ context, responses: ['gold IDTest:0'] }]);
-    const [[a, b]] = (await model.score([{ context, responses: ['gold IDTest:0', 'gold IDTest:1'] }])) as PairScore[][];
-    expect([a!.meanLogProb, b!.meanLogProb]).toEqual([-1, -3]);
+    const scored = (await model.score([{ context, responses: ['gold IDTest:0', 'gold IDTest:1'] }])) as PairScore[][];
+    expect(scored[0]!.map((s) => s.meanLogProb)).toEqual([-1, -3]);
     expect(model.counters).toEqual({ hits: 1, computed: 2 });
     await model.score([{ context, responses: ['gold IDTest:0'], responsePrefix: '## Agent Response\n' }]);
     expect(model.counters.computed).toBe(3);
