@@ -43,6 +43,7 @@ export * from './pipeline/types.js';
 export * from './pipeline/fit.js';
 export * from './pipeline/run.js';
 export * from './pipeline/cached.js';
+export * from './pipeline/results.js';
 
 // Bundled models and samples
 export * from './demo-samples.js';

@@ -9,7 +9,7 @@ import { ESTIMATOR_RESPONSE_PREFIX, estimatorMessages } from '../estimator-promp
 import { weightedMi, remidWithIntervals, type CategoryScores } from '../metrics/bootstrap.js';
 import { mismatchedPairs } from '../metrics/pairs.js';
 import type { ScoredPair } from '../metrics/mi.js';
-import { rolePlayMessages, type RolePlayInput } from '../prompt.js';
+import { rolePlayMessages, type ChatMessage, type RolePlayInput } from '../prompt.js';
 import { nats } from '../units.js';
 import { withOldestTurnsDropped } from './fit.js';
 import {
@@ -19,6 +19,7 @@ import {
   type EvaluationSettings,
   type FamilyRow,
   type PairRecord,
+  type PairScore,
   type ResultRow,
   type ShiftName,
 } from './types.js';
@@ -45,6 +46,8 @@ export interface EvaluationCounts {
   readonly truncatedContexts: number;
   /** Empty policy responses: their pairs cannot be scored and are left out. */
   readonly emptyResponses: number;
+  /** Pairs whose response does not fit the estimator's window even after the last query alone: left out. */
+  readonly unscorablePairs: number;
 }
 
 export interface EvaluationOutput {
@@ -57,6 +60,44 @@ export interface EvaluationOutput {
 }
 
 export const GOLD = 'gold';
+
+type ScoreContext = (x: RolePlayInput) => { context: ChatMessage[]; responsePrefix?: string };
+
+/**
+ * Scores one context's responses in one call, dropping the oldest turns while it is too long.
+ * When even the last user query leaves no room, each response is tried alone: those that still
+ * do not fit come back undefined (unscorable), never as a number.
+ */
+async function scoreContext(
+  estimator: EvaluationModel,
+  source: BenchmarkSample,
+  wanted: readonly { text: string }[],
+  render: ScoreContext,
+): Promise<{ scores: (PairScore | undefined)[]; droppedTurns: number; unscorable: number }> {
+  try {
+    const fitted = await withOldestTurnsDropped(source, (x) =>
+      estimator.score([{ ...render(x), responses: wanted.map((w) => w.text) }]),
+    );
+    return { scores: [...fitted.value[0]!], droppedTurns: fitted.droppedTurns, unscorable: 0 };
+  } catch (error) {
+    if ((error as Error).name !== 'ContextTooLongError') throw error;
+  }
+  const last = { ...source, dialogue: source.dialogue.slice(-1) };
+  const scores: (PairScore | undefined)[] = [];
+  for (const w of wanted) {
+    try {
+      scores.push((await estimator.score([{ ...render(last), responses: [w.text] }]))[0]![0]!);
+    } catch (error) {
+      if ((error as Error).name !== 'ContextTooLongError') throw error;
+      scores.push(undefined);
+    }
+  }
+  return {
+    scores,
+    droppedTurns: source.dialogue.length - 1,
+    unscorable: scores.filter((s) => s === undefined).length,
+  };
+}
 
 /** FNV-1a over `${seed}:${tag}`: each category's pairs depend on the seed and its tag alone. */
 export function categorySeed(seed: number, tag: string): number {
@@ -90,6 +131,7 @@ export async function runEvaluation(
   let truncatedPrompts = 0;
   let truncatedContexts = 0;
   let emptyResponses = 0;
+  let unscorablePairs = 0;
 
   // 1. Policy responses.
   const responses: Record<string, Record<string, string>> = {};
@@ -154,11 +196,11 @@ export async function runEvaluation(
         }
       }
       const source = samples[i]!;
-      const fitted = await withOldestTurnsDropped(source, (x) =>
-        estimator.score([{ ...estimatorContext(x, source), responses: wanted.map((w) => w.text) }]),
-      );
-      if (fitted.droppedTurns > 0) truncatedContexts++;
-      fitted.value[0]!.forEach((score, k) => {
+      const scored = await scoreContext(estimator, source, wanted, (x) => estimatorContext(x, source));
+      if (scored.droppedTurns > 0) truncatedContexts++;
+      unscorablePairs += scored.unscorable;
+      scored.scores.forEach((score, k) => {
+        if (!score) return;
         const { responder, j } = wanted[k]!;
         const table = tables.get(responder)!;
         if (j === i) table.matched[i] = score.meanLogProb;
@@ -231,5 +273,11 @@ export async function runEvaluation(
       });
     }
   }
-  return { responses, rows, families, pairs, counts: { truncatedPrompts, truncatedContexts, emptyResponses } };
+  return {
+    responses,
+    rows,
+    families,
+    pairs,
+    counts: { truncatedPrompts, truncatedContexts, emptyResponses, unscorablePairs },
+  };
 }

@@ -141,7 +141,7 @@ describe('runEvaluation', () => {
     expect(out.pairs).toHaveLength(36);
     expect(estimator.calls).toBe(6);
     expect(out.pairs.filter((p) => p.policy === GOLD && p.i === p.j).every((p) => p.meanLogProb === -1)).toBe(true);
-    expect(out.counts).toEqual({ truncatedPrompts: 0, truncatedContexts: 0, emptyResponses: 0 });
+    expect(out.counts).toEqual({ truncatedPrompts: 0, truncatedContexts: 0, emptyResponses: 0, unscorablePairs: 0 });
   });
 
   it('recomputes the same MI from the pairs it reports', async () => {
@@ -268,5 +268,31 @@ describe('runEvaluation through cachedModel', () => {
     expect(model.counters).toEqual({ hits: 1, computed: 2 });
     await model.score([{ context, responses: ['gold IDTest:0'], responsePrefix: '## Agent Response\n' }]);
     expect(model.counters.computed).toBe(3);
+  });
+});
+
+describe('responses too long for the estimator', () => {
+  it('scores the others with the last query alone and counts the ones that never fit', async () => {
+    const base = fakeEstimator();
+    // Refuses any call that contains a response mentioning "chinese:2" (as if it were too long).
+    const picky: EvaluationModel = {
+      ...base,
+      async score(groups) {
+        if (groups.some((g) => g.responses.some((r) => r.endsWith('chinese:2')))) {
+          throw Object.assign(new Error('too long'), { name: 'ContextTooLongError' });
+        }
+        return base.score(groups);
+      },
+    };
+    const out = await runEvaluation({
+      benchmark: benchmark(),
+      policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+      estimator: { id: 'estimator', load: async () => picky },
+      settings,
+    });
+    // Every chinese context tries y_2 of gold and of the policy: 3 contexts × 2 responders.
+    expect(out.counts.unscorablePairs).toBe(6);
+    expect(out.pairs.some((p) => p.category === 'chinese' && p.j === 2)).toBe(false);
+    expect(out.rows[1]!.miGold).toBe(2);
   });
 });

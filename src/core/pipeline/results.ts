@@ -1,0 +1,64 @@
+/**
+ * The results file of an evaluation (documented in the README): a manifest of everything that
+ * determined the numbers, one row per (policy, category), R-EMID per (policy, shift family), and
+ * every scored pair, so anyone can recompute every number from the file.
+ */
+import Papa from 'papaparse';
+import type { EvaluationCounts, EvaluationOutput } from './run.js';
+import type { EvaluationSettings, FamilyRow, PairRecord, ResultRow } from './types.js';
+
+export const RESULTS_FORMAT_VERSION = 1;
+
+export interface ModelManifestEntry {
+  readonly id: string;
+  /** e.g. "bundled" or "hub". */
+  readonly source: string;
+  readonly filesHash: string;
+  readonly dtype: string;
+  readonly device: string;
+}
+
+export interface ResultsManifest {
+  readonly formatVersion: number;
+  readonly appVersion: string;
+  readonly createdAt: string;
+  readonly benchmark: { readonly name?: string; readonly sha256: string; readonly samples: number };
+  readonly policies: readonly (ModelManifestEntry | { readonly id: string; readonly source: 'imported' })[];
+  readonly estimator: ModelManifestEntry;
+  readonly settings: EvaluationSettings & { readonly estimatorKind: 'reference' };
+  readonly templates: { readonly policy: string; readonly estimator: string };
+  readonly counts: EvaluationCounts;
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+export interface ResultsFile {
+  readonly manifest: ResultsManifest;
+  readonly rows: readonly ResultRow[];
+  readonly families: readonly FamilyRow[];
+  readonly pairs: readonly PairRecord[];
+  /** Policy responses by policy id and sample ID. */
+  readonly responses: EvaluationOutput['responses'];
+}
+
+export function resultsFile(manifest: ResultsManifest, output: EvaluationOutput): ResultsFile {
+  return { manifest, rows: output.rows, families: output.families, pairs: output.pairs, responses: output.responses };
+}
+
+/** The rows as CSV (R-EMID interval as two columns), via Papa Parse's unparse. */
+export function rowsToCsv(rows: readonly ResultRow[]): string {
+  return Papa.unparse(
+    rows.map((r) => ({
+      policy: r.policy,
+      category: r.category,
+      shift: r.shift,
+      reference: r.reference ?? '',
+      n: r.n,
+      miModel: r.miModel,
+      miGold: r.miGold,
+      emi: r.emi,
+      remid: r.remid ?? '',
+      remidLow: r.remidCi?.[0] ?? '',
+      remidHigh: r.remidCi?.[1] ?? '',
+    })),
+  );
+}
