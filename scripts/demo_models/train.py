@@ -31,7 +31,7 @@ from tokenize_examples import encode_example  # noqa: E402
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 # Defaults chosen from a throughput measurement on 2 CPU cores (see scripts/demo_models/README.md).
-DEFAULT_STEPS = {"rolescope-tiny-en": 600, "rolescope-tiny-multi": 700}
+DEFAULT_STEPS = {"rolescope-tiny-en": 1800, "rolescope-tiny-multi": 2100}
 
 
 def parse_args():
