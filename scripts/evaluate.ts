@@ -96,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       limit: { type: 'string' },
       bootstrap: { type: 'string' },
+      estimator: { type: 'string' },
       out: { type: 'string' },
       cache: { type: 'string' },
     },
@@ -115,7 +116,11 @@ async function main(argv: string[]): Promise<number> {
     throw new Error('--reasoning must be none or file (generate is not available yet)');
   const template = values.template ?? (scorer.startsWith('hub:') ? 'est-v1' : 'rp-v1');
   if (template !== 'rp-v1' && template !== 'est-v1') throw new Error('--template must be rp-v1 or est-v1');
+  const estimatorKind = values.estimator ?? 'reference';
+  if (estimatorKind !== 'reference' && estimatorKind !== 'mixture')
+    throw new Error('--estimator must be reference or mixture');
   const settings: EvaluationSettings = {
+    estimatorKind,
     maxPairs: wholeNumber(values.pairs, 'pairs', 1000),
     seed: wholeNumber(values.seed, 'seed', 42),
     bootstrapReplicates: wholeNumber(values.bootstrap, 'bootstrap', 1000),
@@ -160,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
     },
     policies: policies.map((p) => manifestEntry(p, infos.get(p)!)),
     estimator: manifestEntry(scorer, infos.get(scorer)!),
-    settings: { ...settings, estimatorKind: 'reference' },
+    settings,
     templates: {
       policy: ROLE_PLAY_TEMPLATE_VERSION,
       estimator: template === 'rp-v1' ? ROLE_PLAY_TEMPLATE_VERSION : ESTIMATOR_TEMPLATE_VERSION,

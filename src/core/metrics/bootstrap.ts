@@ -35,6 +35,8 @@ export interface RemidRequest {
   readonly seed?: number;
   /** Confidence level of the interval (default 0.95). */
   readonly level?: number;
+  /** The MI estimator (default the reference one). */
+  readonly estimator?: MiEstimatorKind;
 }
 
 export interface RemidResult {
@@ -72,11 +74,49 @@ export function weightedMi(
   return ownWeight > 0 && crossWeight > 0 ? own / ownWeight - cross / crossWeight : NaN;
 }
 
-function categoryEmi(scores: CategoryScores, weights: ArrayLike<number>): number {
-  return emi(
-    nats(weightedMi(scores.model.matched, scores.model.mismatched, weights)),
-    nats(weightedMi(scores.gold.matched, scores.gold.mismatched, weights)),
-  );
+/**
+ * The multiplicity-weighted mixture estimator: each sample i with at least one drawn other
+ * context k (a pair (k, i)) contributes
+ *   s_ii − log[(e^{s_ii} + Σ_k w_k e^{s_ki}) / (1 + Σ_k w_k)],
+ * averaged with weights w_i. With every w = 1 this is miMixture (mi.ts).
+ */
+export function weightedMixtureMi(
+  matched: readonly number[],
+  mismatched: readonly ScoredPair[],
+  weights: ArrayLike<number>,
+): number {
+  const others = new Map<number, ScoredPair[]>();
+  for (const p of mismatched) if (weights[p.i]! > 0) (others.get(p.j) ?? others.set(p.j, []).get(p.j)!).push(p);
+  let sum = 0;
+  let weight = 0;
+  matched.forEach((own, i) => {
+    const alt = others.get(i);
+    if (!alt || !Number.isFinite(own) || weights[i]! === 0) return;
+    // log-mean-exp with multiplicities, shifted by the maximum for stability.
+    const max = Math.max(own, ...alt.map((p) => p.score));
+    let total = Math.exp(own - max);
+    let count = 1;
+    for (const p of alt) {
+      total += weights[p.i]! * Math.exp(p.score - max);
+      count += weights[p.i]!;
+    }
+    sum += weights[i]! * (own - (max + Math.log(total / count)));
+    weight += weights[i]!;
+  });
+  return weight > 0 ? sum / weight : NaN;
+}
+
+export type MiEstimatorKind = 'reference' | 'mixture';
+
+/** The weighted MI of one responder's scores with the chosen estimator. */
+export function estimateMi(kind: MiEstimatorKind, scores: CategoryScores['model'], weights: ArrayLike<number>): number {
+  return kind === 'mixture'
+    ? weightedMixtureMi(scores.matched, scores.mismatched, weights)
+    : weightedMi(scores.matched, scores.mismatched, weights);
+}
+
+function categoryEmi(scores: CategoryScores, weights: ArrayLike<number>, kind: MiEstimatorKind): number {
+  return emi(nats(estimateMi(kind, scores.model, weights)), nats(estimateMi(kind, scores.gold, weights)));
 }
 
 function resampleWeights(n: number, rng: Rng): Uint32Array {
@@ -116,6 +156,7 @@ export function remidWithIntervals(request: RemidRequest): RemidResult {
     replicates = DEFAULT_BOOTSTRAP_REPLICATES,
     seed = 0,
     level = 0.95,
+    estimator: kind = 'reference',
   } = request;
   for (const { tag, reference } of shifts) {
     for (const t of [tag, reference]) if (!categories[t]) throw new RangeError(`no scores for category "${t}"`);
@@ -130,7 +171,7 @@ export function remidWithIntervals(request: RemidRequest): RemidResult {
 
   const remids = (emis: Record<string, number>) =>
     Object.fromEntries(shifts.map(({ tag, reference }) => [tag, remid(nats(emis[reference]!), nats(emis[tag]!))]));
-  const fullEmi = Object.fromEntries(tags.map((t) => [t, categoryEmi(categories[t]!, ones(categories[t]!.n))]));
+  const fullEmi = Object.fromEntries(tags.map((t) => [t, categoryEmi(categories[t]!, ones(categories[t]!.n), kind)]));
   const full = remids(fullEmi);
 
   const rng = createRng(seed);
@@ -138,7 +179,7 @@ export function remidWithIntervals(request: RemidRequest): RemidResult {
   const familyDraws: Record<string, number[]> = {};
   for (let b = 0; b < replicates; b++) {
     const emis: Record<string, number> = {};
-    for (const t of tags) emis[t] = categoryEmi(categories[t]!, resampleWeights(categories[t]!.n, rng));
+    for (const t of tags) emis[t] = categoryEmi(categories[t]!, resampleWeights(categories[t]!.n, rng), kind);
     const values = remids(emis);
     for (const [t, v] of Object.entries(values)) if (Number.isFinite(v)) (draws[t] ??= []).push(v);
     for (const [family, members] of Object.entries(families)) {

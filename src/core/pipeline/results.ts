@@ -25,7 +25,7 @@ export interface ResultsManifest {
   readonly benchmark: { readonly name?: string; readonly sha256: string; readonly samples: number };
   readonly policies: readonly (ModelManifestEntry | { readonly id: string; readonly source: 'imported' })[];
   readonly estimator: ModelManifestEntry;
-  readonly settings: EvaluationSettings & { readonly estimatorKind: 'reference' };
+  readonly settings: EvaluationSettings;
   readonly templates: { readonly policy: string; readonly estimator: string };
   readonly counts: EvaluationCounts;
   readonly timings: Readonly<Record<string, number>>;

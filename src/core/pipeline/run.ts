@@ -6,7 +6,7 @@
  */
 import type { Benchmark, BenchmarkSample, ShiftFamily } from '../benchmark/format.js';
 import { ESTIMATOR_RESPONSE_PREFIX, estimatorMessages } from '../estimator-prompt.js';
-import { weightedMi, remidWithIntervals, type CategoryScores } from '../metrics/bootstrap.js';
+import { estimateMi, remidWithIntervals, type CategoryScores } from '../metrics/bootstrap.js';
 import { mismatchedPairs } from '../metrics/pairs.js';
 import type { ScoredPair } from '../metrics/mi.js';
 import { rolePlayMessages, type ChatMessage, type RolePlayInput } from '../prompt.js';
@@ -121,6 +121,7 @@ export async function runEvaluation(
 ): Promise<EvaluationOutput> {
   const { benchmark, policies, settings } = request;
   const { onProgress, signal } = hooks;
+  const kind = settings.estimatorKind ?? 'reference';
   const byCategory = new Map<string, BenchmarkSample[]>();
   for (const c of benchmark.categories) byCategory.set(c.tag, []);
   for (const s of benchmark.samples) byCategory.get(s.category)!.push(s);
@@ -242,12 +243,13 @@ export async function runEvaluation(
       families: familyTags,
       replicates: settings.bootstrapReplicates,
       seed: settings.seed,
+      estimator: kind,
     });
     for (const c of benchmark.categories) {
       const s = categoryScores[c.tag]!;
       const ones = new Array<number>(s.n).fill(1);
-      const miModel = nats(weightedMi(s.model.matched, s.model.mismatched, ones));
-      const miGold = nats(weightedMi(s.gold.matched, s.gold.mismatched, ones));
+      const miModel = nats(estimateMi(kind, s.model, ones));
+      const miGold = nats(estimateMi(kind, s.gold, ones));
       const interval = result.byCategory[c.tag];
       rows.push({
         policy: policy.id,

@@ -5,6 +5,7 @@
  */
 import type { ChatMessage } from '../prompt.js';
 import type { Nats } from '../units.js';
+import type { MiEstimatorKind } from '../metrics/bootstrap.js';
 
 /** What the pipeline keeps of a scored response: its mean per-token log-prob and token count. */
 export interface PairScore {
@@ -29,6 +30,8 @@ export type ReasoningMode = 'none' | 'file';
 export type EstimatorTemplate = 'est-v1' | 'rp-v1';
 
 export interface EvaluationSettings {
+  /** The MI estimator (method.md section 3): the reference one, or the mixture alternative. */
+  readonly estimatorKind?: MiEstimatorKind;
   /** Mismatched pairs per category (default 1000, the paper's). */
   readonly maxPairs: number;
   readonly seed: number;

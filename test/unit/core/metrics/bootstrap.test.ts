@@ -3,6 +3,7 @@ import {
   quantile,
   remidWithIntervals,
   weightedMi,
+  weightedMixtureMi,
   type CategoryScores,
 } from '../../../../src/core/metrics/bootstrap.js';
 import type { ScoredPair } from '../../../../src/core/metrics/mi.js';
@@ -26,6 +27,21 @@ describe('weightedMi', () => {
     // w = [2, 0, 1]: own = (2·-1 + 1·-3)/3 = -5/3; pairs (0,2) and (2,0) weigh 2 each: (-5·2 + -2·2)/4 = -3.5.
     expect(weightedMi(matched, pairs, [2, 0, 1])).toBeCloseTo(-5 / 3 + 3.5, 14);
     expect(Number.isNaN(weightedMi(matched, pairs, [3, 0, 0]))).toBe(true);
+  });
+});
+
+describe('weightedMixtureMi', () => {
+  const pairs: ScoredPair[] = [
+    { i: 1, j: 0, score: -3 },
+    { i: 0, j: 1, score: -2.5 },
+  ];
+  it('equals the plain mixture estimator with unit weights', () => {
+    expect(weightedMixtureMi([-1, -2], pairs, [1, 1])).toBeCloseTo(0.3926446829484056, 14);
+  });
+  it('weights other contexts by w_k and samples by w_i (hand-computed in Python)', () => {
+    // w = [1, 2]: ((-1 - ln((e^-1 + 2e^-3)/3)) + 2(-2 - ln((e^-2 + e^-2.5)/2))) / 3.
+    expect(weightedMixtureMi([-1, -2], pairs, [1, 2])).toBeCloseTo(0.4324026384019673, 14);
+    expect(Number.isNaN(weightedMixtureMi([-1, -2], pairs, [1, 0]))).toBe(true);
   });
 });
 

@@ -144,6 +144,20 @@ describe('runEvaluation', () => {
     expect(out.counts).toEqual({ truncatedPrompts: 0, truncatedContexts: 0, emptyResponses: 0, unscorablePairs: 0 });
   });
 
+  it('uses the mixture estimator when asked (hand-computed in Python)', async () => {
+    const out = await runEvaluation({
+      benchmark: benchmark(),
+      policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+      estimator: { id: 'estimator', load: async () => fakeEstimator() },
+      settings: { ...settings, estimatorKind: 'mixture' },
+    });
+    // Each sample has two other contexts: s_ii − ln((e^{s_ii} + 2 e^{s_other}) / 3).
+    expect(out.rows[0]!.miGold).toBeCloseTo(0.859067522446225, 12);
+    expect(out.rows[0]!.miModel).toBeCloseTo(0.30423551925046644, 12);
+    expect(out.rows[1]!.miModel).toBeCloseTo(0.12879538479481356, 12);
+    expect(out.rows[1]!.remid).toBeCloseTo(0.17544013445565287, 12);
+  });
+
   it('recomputes the same MI from the pairs it reports', async () => {
     const out = await runEvaluation({
       benchmark: benchmark(),
