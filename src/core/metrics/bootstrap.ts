@@ -4,18 +4,32 @@
  * replacement (once, so a reference shared by several shifts is resampled consistently) and
  * re-estimates MI with the pairs whose two samples were drawn, weighted by their multiplicities:
  *   MI_w = Σ_i w_i s_ii / Σ_i w_i − Σ_{(i,j)∈S} w_i w_j s_ij / Σ_{(i,j)∈S} w_i w_j.
- * With every w_i = 1 this is the reference estimator.
+ * With every w_i = 1 this is the reference estimator. The mixture and null-prompt alternatives
+ * are weighted the same way (weightedMixtureMi, weightedNullPromptMi). Scores are mean per-token
+ * log-probabilities, so every MI here is in nats per token.
  */
 import { createRng, type Rng } from '../random.js';
 import { nats, type Nats } from '../units.js';
 import { emi, remid, type ScoredPair } from './mi.js';
 
+/** One responder's scores in one category (nats per token). */
+export interface ResponderScores {
+  /** s(x_i, y_i), NaN where y_i could not be scored; length N. */
+  readonly matched: readonly number[];
+  readonly mismatched: readonly ScoredPair[];
+  /**
+   * s(∅, y_i), the score of y_i after the null context, NaN where it could not be scored;
+   * length N. Needed by the null-prompt estimator only.
+   */
+  readonly nullScores?: readonly number[];
+}
+
 /** Scores of one category for one policy: its own responses' and the golden responses'. */
 export interface CategoryScores {
-  /** Number of samples N; `matched` arrays have this length. */
+  /** Number of samples N; `matched` (and `nullScores`) arrays have this length. */
   readonly n: number;
-  readonly model: { readonly matched: readonly number[]; readonly mismatched: readonly ScoredPair[] };
-  readonly gold: { readonly matched: readonly number[]; readonly mismatched: readonly ScoredPair[] };
+  readonly model: ResponderScores;
+  readonly gold: ResponderScores;
 }
 
 export interface Interval {
@@ -106,13 +120,50 @@ export function weightedMixtureMi(
   return weight > 0 ? sum / weight : NaN;
 }
 
-export type MiEstimatorKind = 'reference' | 'mixture';
+/**
+ * The multiplicity-weighted null-prompt estimator (domain-conditional PMI):
+ *   MI_w = Σ_i w_i (s_ii − s_∅i) / Σ_i w_i,
+ * with s_∅i = s(∅, y_i) the score of y_i after the null context, in nats per token. Samples
+ * whose own or null score is NaN (unscorable) are left out; NaN when none is left. With every
+ * w = 1 (and every score finite) this is miNullPrompt (mi.ts). A bootstrap replicate in which
+ * sample i was drawn w_i times counts its difference w_i times, exactly as a list holding it
+ * w_i times would.
+ */
+export function weightedNullPromptMi(
+  matched: readonly number[],
+  nullScores: readonly number[],
+  weights: ArrayLike<number>,
+): number {
+  if (matched.length !== nullScores.length) throw new RangeError('matched and null scores differ in length');
+  let sum = 0;
+  let weight = 0;
+  matched.forEach((own, i) => {
+    const none = nullScores[i]!;
+    if (!Number.isFinite(own) || !Number.isFinite(none)) return;
+    sum += weights[i]! * (own - none);
+    weight += weights[i]!;
+  });
+  return weight > 0 ? sum / weight : NaN;
+}
+
+/**
+ * The MI estimators the pipeline offers (method.md section 3): the reference (CLUB-style) one,
+ * the default; the mixture one; and the null-prompt one, which needs each response's score
+ * after the null context.
+ */
+export type MiEstimatorKind = 'reference' | 'mixture' | 'null-prompt';
 
 /** The weighted MI of one responder's scores with the chosen estimator. */
-export function estimateMi(kind: MiEstimatorKind, scores: CategoryScores['model'], weights: ArrayLike<number>): number {
-  return kind === 'mixture'
-    ? weightedMixtureMi(scores.matched, scores.mismatched, weights)
-    : weightedMi(scores.matched, scores.mismatched, weights);
+export function estimateMi(kind: MiEstimatorKind, scores: ResponderScores, weights: ArrayLike<number>): number {
+  switch (kind) {
+    case 'mixture':
+      return weightedMixtureMi(scores.matched, scores.mismatched, weights);
+    case 'null-prompt':
+      if (!scores.nullScores) throw new RangeError('the null-prompt estimator needs null-context scores (nullScores)');
+      return weightedNullPromptMi(scores.matched, scores.nullScores, weights);
+    case 'reference':
+      return weightedMi(scores.matched, scores.mismatched, weights);
+  }
 }
 
 function categoryEmi(scores: CategoryScores, weights: ArrayLike<number>, kind: MiEstimatorKind): number {
