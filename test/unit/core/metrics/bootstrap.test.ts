@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  estimateMi,
   quantile,
   remidWithIntervals,
   weightedMi,
   weightedMixtureMi,
+  weightedNullPromptMi,
   type CategoryScores,
 } from '../../../../src/core/metrics/bootstrap.js';
-import type { ScoredPair } from '../../../../src/core/metrics/mi.js';
+import { miNullPrompt, type ScoredPair } from '../../../../src/core/metrics/mi.js';
 import { createRng } from '../../../../src/core/random.js';
 
 const pairsOf3 = (scores: number[]): ScoredPair[] =>
@@ -42,6 +44,34 @@ describe('weightedMixtureMi', () => {
     // w = [1, 2]: ((-1 - ln((e^-1 + 2e^-3)/3)) + 2(-2 - ln((e^-2 + e^-2.5)/2))) / 3.
     expect(weightedMixtureMi([-1, -2], pairs, [1, 2])).toBeCloseTo(0.4324026384019673, 14);
     expect(Number.isNaN(weightedMixtureMi([-1, -2], pairs, [1, 0]))).toBe(true);
+  });
+});
+
+describe('weightedNullPromptMi', () => {
+  const matched = [-1, -2, -3, -1.5];
+  const nullScores = [-3, -2.5, -4.25, -2];
+  it('equals miNullPrompt with unit weights', () => {
+    // ((−1 − −3) + (−2 − −2.5) + (−3 − −4.25) + (−1.5 − −2)) / 4 = (2 + 0.5 + 1.25 + 0.5) / 4 = 1.0625.
+    expect(weightedNullPromptMi(matched, nullScores, [1, 1, 1, 1])).toBe(1.0625);
+    expect(miNullPrompt(matched, nullScores)).toBe(1.0625);
+  });
+  it('with integer weights equals miNullPrompt on the explicitly duplicated samples', () => {
+    const w = [2, 0, 3, 1];
+    const dup = (xs: number[]) => xs.flatMap((x, i) => new Array<number>(w[i]!).fill(x));
+    // (2·2 + 0·0.5 + 3·1.25 + 1·0.5) / 6 = 8.25 / 6 = 1.375.
+    expect(weightedNullPromptMi(matched, nullScores, w)).toBeCloseTo(1.375, 14);
+    expect(weightedNullPromptMi(matched, nullScores, w)).toBeCloseTo(miNullPrompt(dup(matched), dup(nullScores)), 14);
+  });
+  it('leaves out unscorable samples and is NaN when none is left', () => {
+    // Sample 1's null score and sample 3's own score are missing: (2 + 1.25) / 2.
+    expect(weightedNullPromptMi([-1, -2, -3, NaN], [-3, NaN, -4.25, -2], [1, 1, 1, 1])).toBe(1.625);
+    expect(Number.isNaN(weightedNullPromptMi([NaN, -1], [-2, NaN], [1, 1]))).toBe(true);
+    expect(Number.isNaN(weightedNullPromptMi(matched, nullScores, [0, 0, 0, 0]))).toBe(true);
+    expect(() => weightedNullPromptMi([-1], [], [1])).toThrow(RangeError);
+  });
+  it('is chosen by estimateMi, which needs the null scores', () => {
+    expect(estimateMi('null-prompt', { matched, mismatched: [], nullScores }, [1, 1, 1, 1])).toBe(1.0625);
+    expect(() => estimateMi('null-prompt', { matched, mismatched: [] }, [1, 1, 1, 1])).toThrow(/nullScores/);
   });
 });
 
@@ -130,6 +160,44 @@ describe('remidWithIntervals', () => {
     const expected = emiOf(categories.IDTest) - emiOf(categories.x);
     expect(result.byCategory.x!.low).toBeCloseTo(expected, 12);
     expect(result.byCategory.x!.high).toBeCloseTo(expected, 12);
+  });
+
+  it('uses the null-prompt estimator: estimate by hand, one replicate recomputed on duplicated samples', () => {
+    const withNull = (matched: number[], nulls: number[], goldNulls: number[]): CategoryScores => ({
+      n: matched.length,
+      model: { matched, mismatched: [], nullScores: nulls },
+      gold: { matched: matched.map(() => -1), mismatched: [], nullScores: goldNulls },
+    });
+    const categories = {
+      // MI model = mean(−2 − −2.5, −2 − −3) = 0.75; gold = mean(2, 1) = 1.5; EMI = −0.75.
+      IDTest: withNull([-2, -2], [-2.5, -3], [-3, -2]),
+      // MI model = mean(0.25, 0.25, 0.25) = 0.25; gold = 2; EMI = −1.75; R-EMID = −0.75 − −1.75 = 1.
+      x: withNull([-2, -1.5, -3], [-2.25, -1.75, -3.25], [-3, -3, -3]),
+    };
+    const request = { categories, shifts: [{ tag: 'x', reference: 'IDTest' }], seed: 4, level: 0 } as const;
+    const result = remidWithIntervals({ ...request, replicates: 1, estimator: 'null-prompt' });
+    expect(result.emi.IDTest).toBeCloseTo(-0.75, 14);
+    expect(result.emi.x).toBeCloseTo(-1.75, 14);
+    expect(result.byCategory.x!.estimate).toBeCloseTo(1, 14);
+    // The same draw by hand (categories in sorted order), each sample repeated w_i times.
+    const rng = createRng(4);
+    const emiOf = (c: CategoryScores) => {
+      const w = new Array<number>(c.n).fill(0);
+      for (let k = 0; k < c.n; k++) w[rng.int(c.n)]!++;
+      const dup = (xs: readonly number[]) => xs.flatMap((x, i) => new Array<number>(w[i]!).fill(x));
+      const mi = (r: CategoryScores['model']) => miNullPrompt(dup(r.matched), dup(r.nullScores!));
+      return mi(c.model) - mi(c.gold);
+    };
+    const expected = emiOf(categories.IDTest) - emiOf(categories.x);
+    expect(result.byCategory.x!.low).toBeCloseTo(expected, 12);
+    expect(() =>
+      remidWithIntervals({
+        ...request,
+        replicates: 1,
+        estimator: 'null-prompt',
+        categories: { IDTest: flat(2, -1, -2, -1, -2), x: flat(2, -1, -2, -1, -2) },
+      }),
+    ).toThrow(/nullScores/);
   });
 
   it('gives intervals around the estimate that are deterministic per seed and narrow with more samples', () => {
