@@ -171,16 +171,17 @@ describe('remidWithIntervals', () => {
     const categories = {
       // MI model = mean(−2 − −2.5, −2 − −3) = 0.75; gold = mean(2, 1) = 1.5; EMI = −0.75.
       IDTest: withNull([-2, -2], [-2.5, -3], [-3, -2]),
-      // MI model = mean(0.25, 0.25, 0.25) = 0.25; gold = 2; EMI = −1.75; R-EMID = −0.75 − −1.75 = 1.
-      x: withNull([-2, -1.5, -3], [-2.25, -1.75, -3.25], [-3, -3, -3]),
+      // MI model = mean(0.25, 0.5, 0.75) = 0.5; gold = mean(2, 1.5, 2.5) = 2; EMI = −1.5; R-EMID = 0.75.
+      x: withNull([-2, -1.5, -3], [-2.25, -2, -3.75], [-3, -2.5, -3.5]),
     };
-    const request = { categories, shifts: [{ tag: 'x', reference: 'IDTest' }], seed: 4, level: 0 } as const;
+    const request = { categories, shifts: [{ tag: 'x', reference: 'IDTest' }], seed: 7, level: 0 } as const;
     const result = remidWithIntervals({ ...request, replicates: 1, estimator: 'null-prompt' });
     expect(result.emi.IDTest).toBeCloseTo(-0.75, 14);
-    expect(result.emi.x).toBeCloseTo(-1.75, 14);
-    expect(result.byCategory.x!.estimate).toBeCloseTo(1, 14);
-    // The same draw by hand (categories in sorted order), each sample repeated w_i times.
-    const rng = createRng(4);
+    expect(result.emi.x).toBeCloseTo(-1.5, 14);
+    expect(result.byCategory.x!.estimate).toBeCloseTo(0.75, 14);
+    // The same draw by hand (categories in sorted order), each sample repeated w_i times. Seed 7
+    // draws w = [2, 0] and [0, 1, 2]: EMI IDTest = 0.5 − 2 = −1.5, x = 2/3 − 6.5/3 = −1.5, R-EMID 0.
+    const rng = createRng(7);
     const emiOf = (c: CategoryScores) => {
       const w = new Array<number>(c.n).fill(0);
       for (let k = 0; k < c.n; k++) w[rng.int(c.n)]!++;
@@ -189,6 +190,7 @@ describe('remidWithIntervals', () => {
       return mi(c.model) - mi(c.gold);
     };
     const expected = emiOf(categories.IDTest) - emiOf(categories.x);
+    expect(expected).toBeCloseTo(0, 12);
     expect(result.byCategory.x!.low).toBeCloseTo(expected, 12);
     expect(() =>
       remidWithIntervals({
