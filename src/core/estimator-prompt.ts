@@ -16,8 +16,26 @@ export const ESTIMATOR_SYSTEM_PROMPT =
 /** Written before the response inside the assistant turn; not part of the scored span. */
 export const ESTIMATOR_RESPONSE_PREFIX = '## Agent Response\n';
 
-/** The user turn: persona, character, numbered dialogue, and the core features when given. */
-export function renderEstimatorUserBlock(input: RolePlayInput, reasoning?: string): string {
+/**
+ * The null context ∅ of the null-prompt estimator (method.md section 3): a sample with nothing
+ * in it. The persona is empty (rendered "(unknown)", as for any sample without one), the
+ * character is empty, and the dialogue is a single empty user query, because every rendering
+ * expects the dialogue to end with a user query. Rendered with the same template as the real
+ * contexts, ∅ keeps the format (the "domain") and drops every fact about the sample, so
+ * s(x, y) − s(∅, y) is the domain-conditional PMI. It is one fixed input for every sample and
+ * category, so its scores are computed once per response and cached.
+ */
+export const NULL_ROLE_PLAY_INPUT: RolePlayInput = Object.freeze({
+  userPersona: '',
+  agentCharacter: '',
+  dialogue: Object.freeze([Object.freeze({ role: 'user' as const, text: '' })]),
+});
+
+/**
+ * Persona, character and the numbered dialogue as Markdown sections, without the open agent
+ * response: shared by the estimator's prompt and the thought prompt (thought-prompt.ts).
+ */
+export function renderRolePlaySections(input: RolePlayInput): string[] {
   const lines = [
     '## User Persona',
     input.userPersona.trim() || '(unknown)',
@@ -32,7 +50,21 @@ export function renderEstimatorUserBlock(input: RolePlayInput, reasoning?: strin
     if (turn.role === 'user') lines.push(`User Query ${++k}: ${turn.text.trim()}`);
     else lines.push(`Agent Response ${k}: ${turn.text.trim()}`);
   }
-  lines.push(`Agent Response ${k}: `);
+  return lines;
+}
+
+/** The number of user queries in the dialogue: K of the open `Agent Response K:`. */
+function userQueries(input: RolePlayInput): number {
+  return input.dialogue.filter((t) => t.role === 'user').length;
+}
+
+/**
+ * The user turn: persona, character, numbered dialogue, and the core features when given. An
+ * empty reasoning (a thought model that wrote nothing) still gives the `## Core Features`
+ * heading, with nothing under it: the context keeps the shape the estimator expects.
+ */
+export function renderEstimatorUserBlock(input: RolePlayInput, reasoning?: string): string {
+  const lines = [...renderRolePlaySections(input), `Agent Response ${userQueries(input)}: `];
   if (reasoning !== undefined) lines.push('', '## Core Features', reasoning.trim());
   return lines.join('\n');
 }

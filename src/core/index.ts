@@ -15,6 +15,7 @@ export * from './text-pieces.js';
 // The role-play prompt and the estimator's prompt
 export * from './prompt.js';
 export * from './estimator-prompt.js';
+export * from './thought-prompt.js';
 
 // Packing sequences into forward passes
 export * from './batching.js';
@@ -44,6 +45,7 @@ export * from './pipeline/fit.js';
 export * from './pipeline/run.js';
 export * from './pipeline/cached.js';
 export * from './pipeline/results.js';
+export * from './pipeline/manifest.js';
 
 // Bundled models and samples
 export * from './demo-samples.js';

@@ -3,7 +3,9 @@ import {
   estimatorMessages,
   renderEstimatorUserBlock,
   ESTIMATOR_SYSTEM_PROMPT,
+  NULL_ROLE_PLAY_INPUT,
 } from '../../../src/core/estimator-prompt.js';
+import { renderRolePlayUserBlock } from '../../../src/core/prompt.js';
 
 const input = {
   userPersona: '',
@@ -42,5 +44,38 @@ describe('estimator prompt (est-v1)', () => {
     expect(messages.map((m) => m.role)).toEqual(['system', 'user']);
     expect(messages[0]!.content).toBe(ESTIMATOR_SYSTEM_PROMPT);
     expect(messages[1]!.content).not.toContain('Core Features');
+  });
+
+  it('keeps an empty core-features block for an empty reasoning', () => {
+    expect(renderEstimatorUserBlock(input, '  ').endsWith('Agent Response 2: \n\n## Core Features\n')).toBe(true);
+  });
+
+  it('renders the null context with every field empty, in both templates', () => {
+    expect(renderEstimatorUserBlock(NULL_ROLE_PLAY_INPUT)).toBe(
+      [
+        '## User Persona',
+        '(unknown)',
+        '',
+        '## Agent Character',
+        '',
+        '',
+        '## Dialogue Context',
+        'User Query 1: ',
+        'Agent Response 1: ',
+      ].join('\n'),
+    );
+    expect(renderRolePlayUserBlock(NULL_ROLE_PLAY_INPUT)).toBe(
+      [
+        '<user_persona>',
+        '(unknown)',
+        '</user_persona>',
+        '<character>',
+        '',
+        '</character>',
+        '<dialogue>',
+        'User: ',
+        '</dialogue>',
+      ].join('\n'),
+    );
   });
 });
