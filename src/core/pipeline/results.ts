@@ -25,8 +25,11 @@ export interface ResultsManifest {
   readonly benchmark: { readonly name?: string; readonly sha256: string; readonly samples: number };
   readonly policies: readonly (ModelManifestEntry | { readonly id: string; readonly source: 'imported' })[];
   readonly estimator: ModelManifestEntry;
+  /** The model that wrote the reasoning r (reasoning 'generate' only). */
+  readonly thought?: ModelManifestEntry;
   readonly settings: EvaluationSettings;
-  readonly templates: { readonly policy: string; readonly estimator: string };
+  /** Prompt-template versions; `thought` with reasoning 'generate' only. */
+  readonly templates: { readonly policy: string; readonly estimator: string; readonly thought?: string };
   readonly counts: EvaluationCounts;
   readonly timings: Readonly<Record<string, number>>;
 }
@@ -38,10 +41,19 @@ export interface ResultsFile {
   readonly pairs: readonly PairRecord[];
   /** Policy responses by policy id and sample ID. */
   readonly responses: EvaluationOutput['responses'];
+  /** The reasoning r the thought model wrote, by sample ID (reasoning 'generate' only). */
+  readonly reasoning?: EvaluationOutput['reasoning'];
 }
 
 export function resultsFile(manifest: ResultsManifest, output: EvaluationOutput): ResultsFile {
-  return { manifest, rows: output.rows, families: output.families, pairs: output.pairs, responses: output.responses };
+  return {
+    manifest,
+    rows: output.rows,
+    families: output.families,
+    pairs: output.pairs,
+    responses: output.responses,
+    ...(output.reasoning ? { reasoning: output.reasoning } : {}),
+  };
 }
 
 /** The rows as CSV (R-EMID interval as two columns), via Papa Parse's unparse. */

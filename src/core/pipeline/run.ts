@@ -1,19 +1,23 @@
 /**
- * The R-EMID pipeline (method.md section 3): policy responses, then estimator scores of matched
- * and mismatched pairs for the policies' and the golden responses, then MI, EMI and R-EMID with
- * bootstrap intervals. Hosts supply the models (and cache what they compute), so rerunning with
- * the same inputs costs no model call.
+ * The R-EMID pipeline (method.md section 3): policy responses, then (with reasoning 'generate')
+ * the thought model's reasoning r for each sample, then estimator scores of matched and
+ * mismatched pairs (and, for the null-prompt estimator, of every response after the null
+ * context) for the policies' and the golden responses, then MI, EMI and R-EMID with bootstrap
+ * intervals. Hosts supply the models (and cache what they compute), so rerunning with the same
+ * inputs costs no model call.
  */
 import type { Benchmark, BenchmarkSample, ShiftFamily } from '../benchmark/format.js';
-import { ESTIMATOR_RESPONSE_PREFIX, estimatorMessages } from '../estimator-prompt.js';
-import { estimateMi, remidWithIntervals, type CategoryScores } from '../metrics/bootstrap.js';
+import { ESTIMATOR_RESPONSE_PREFIX, NULL_ROLE_PLAY_INPUT, estimatorMessages } from '../estimator-prompt.js';
+import { estimateMi, remidWithIntervals, type CategoryScores, type MiEstimatorKind } from '../metrics/bootstrap.js';
 import { mismatchedPairs } from '../metrics/pairs.js';
 import type { ScoredPair } from '../metrics/mi.js';
 import { rolePlayMessages, type ChatMessage, type RolePlayInput } from '../prompt.js';
+import { thoughtMessages } from '../thought-prompt.js';
 import { nats } from '../units.js';
 import { withOldestTurnsDropped } from './fit.js';
 import {
   POLICY_GENERATION,
+  THOUGHT_GENERATION,
   type EvaluationModel,
   type EvaluationProgress,
   type EvaluationSettings,
@@ -32,16 +36,26 @@ export interface PolicySpec {
   readonly responses?: Readonly<Record<string, string>>;
 }
 
+/** The model that writes the reasoning r with reasoning 'generate' (hosts wrap it in a cache). */
+export interface ThoughtSpec {
+  readonly id: string;
+  readonly load: () => Promise<EvaluationModel>;
+}
+
 export interface EvaluationRequest {
   readonly benchmark: Benchmark;
   readonly policies: readonly PolicySpec[];
   readonly estimator: { readonly id: string; readonly load: () => Promise<EvaluationModel> };
+  /** Required with reasoning 'generate', unused otherwise. */
+  readonly thought?: ThoughtSpec;
   readonly settings: EvaluationSettings;
 }
 
 export interface EvaluationCounts {
   /** Policy prompts whose oldest turns were dropped to fit the policy's window. */
   readonly truncatedPrompts: number;
+  /** Thought prompts whose oldest turns were dropped to fit the thought model's window. */
+  readonly truncatedThoughtPrompts: number;
   /** Estimator contexts whose oldest turns were dropped to fit its window. */
   readonly truncatedContexts: number;
   /** Empty policy responses: their pairs cannot be scored and are left out. */
@@ -53,6 +67,11 @@ export interface EvaluationCounts {
 export interface EvaluationOutput {
   /** Policy responses by policy id, then sample ID. */
   readonly responses: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * With reasoning 'generate': the r the thought model wrote, by sample ID (trimmed; possibly
+   * empty). Absent otherwise.
+   */
+  readonly reasoning?: Readonly<Record<string, string>>;
   readonly rows: readonly ResultRow[];
   readonly families: readonly FamilyRow[];
   readonly pairs: readonly PairRecord[];
@@ -61,7 +80,11 @@ export interface EvaluationOutput {
 
 export const GOLD = 'gold';
 
+type Counts = { -readonly [K in keyof EvaluationCounts]: EvaluationCounts[K] };
+type Hooks = { onProgress?: (p: EvaluationProgress) => void; signal?: AbortSignal };
 type ScoreContext = (x: RolePlayInput) => { context: ChatMessage[]; responsePrefix?: string };
+/** One responder's scores in one category, filled in as contexts are scored. */
+type Table = { matched: number[]; mismatched: ScoredPair[]; nullScores?: number[] };
 
 /**
  * Scores one context's responses in one call, dropping the oldest turns while it is too long.
@@ -70,7 +93,7 @@ type ScoreContext = (x: RolePlayInput) => { context: ChatMessage[]; responsePref
  */
 async function scoreContext(
   estimator: EvaluationModel,
-  source: BenchmarkSample,
+  source: RolePlayInput,
   wanted: readonly { text: string }[],
   render: ScoreContext,
 ): Promise<{ scores: (PairScore | undefined)[]; droppedTurns: number; unscorable: number }> {
@@ -115,12 +138,238 @@ function throwIfAborted(signal?: AbortSignal): void {
 
 const shiftOf = (family: ShiftFamily): ShiftName => (family === 'in-distribution' ? 'none' : family);
 
-export async function runEvaluation(
-  request: EvaluationRequest,
-  hooks: { onProgress?: (p: EvaluationProgress) => void; signal?: AbortSignal } = {},
-): Promise<EvaluationOutput> {
+/**
+ * Refuses, before any model is loaded, settings that would silently compute something else:
+ * reasoning with rp-v1 (its prompt has no place for r, so r would be ignored), 'generate'
+ * without a thought model, and 'file' with samples that carry no r.
+ */
+function checkRequest(request: EvaluationRequest, selected: readonly BenchmarkSample[]): void {
+  const { reasoning, estimatorTemplate } = request.settings;
+  if (reasoning !== 'none' && estimatorTemplate === 'rp-v1') {
+    throw new RangeError(
+      `reasoning "${reasoning}" needs the est-v1 estimator template: rp-v1 has no place for the reasoning r`,
+    );
+  }
+  if (reasoning === 'generate' && !request.thought) {
+    throw new RangeError('reasoning "generate" needs a thought model (request.thought) to write r');
+  }
+  if (reasoning === 'file') {
+    const missing = selected.filter((s) => s.reasoning === undefined);
+    if (missing.length > 0)
+      throw new RangeError(`${missing.length} samples have no reasoning r, e.g. sample ${missing[0]!.id}`);
+  }
+}
+
+/** One policy's answers by sample ID: imported, or generated with the role-play prompt. */
+async function policyResponses(
+  policy: PolicySpec,
+  selected: readonly BenchmarkSample[],
+  counts: Counts,
+  { onProgress, signal }: Hooks,
+): Promise<Record<string, string>> {
+  if (policy.id === GOLD) throw new RangeError(`"${GOLD}" names the golden responses; pick another policy id`);
+  const answers: Record<string, string> = {};
+  if (policy.responses) {
+    const missing = selected.filter((s) => policy.responses![s.id] === undefined);
+    if (missing.length > 0) {
+      throw new RangeError(`imported responses of ${policy.id} lack ${missing.length} samples, e.g. ${missing[0]!.id}`);
+    }
+    for (const s of selected) answers[s.id] = policy.responses[s.id]!;
+  } else {
+    if (!policy.load) throw new RangeError(`policy ${policy.id} has neither a model nor imported responses`);
+    const model = await policy.load();
+    for (const [k, s] of selected.entries()) {
+      throwIfAborted(signal);
+      const fitted = await withOldestTurnsDropped(s, (x) => model.generate(rolePlayMessages(x), POLICY_GENERATION));
+      if (fitted.droppedTurns > 0) counts.truncatedPrompts++;
+      answers[s.id] = fitted.value.text.trim();
+      onProgress?.({ stage: 'generate', policy: policy.id, done: k + 1, total: selected.length });
+    }
+  }
+  counts.emptyResponses += selected.filter((s) => answers[s.id]!.trim() === '').length;
+  return answers;
+}
+
+/**
+ * The reasoning r of each sample, written by the thought model from x alone (thoughtMessages
+ * takes no golden response), greedy, oldest turns dropped while the prompt is too long. An empty
+ * r is kept as "": the estimator's context then has an empty core-features block, which is a
+ * valid context (the model gave no features), not an error.
+ */
+async function writeReasoning(
+  thought: ThoughtSpec,
+  selected: readonly BenchmarkSample[],
+  counts: Counts,
+  { onProgress, signal }: Hooks,
+): Promise<Record<string, string>> {
+  const model = await thought.load();
+  const written: Record<string, string> = {};
+  for (const [k, s] of selected.entries()) {
+    throwIfAborted(signal);
+    const fitted = await withOldestTurnsDropped(s, (x) => model.generate(thoughtMessages(x), THOUGHT_GENERATION));
+    if (fitted.droppedTurns > 0) counts.truncatedThoughtPrompts++;
+    written[s.id] = fitted.value.text.trim();
+    onProgress?.({ stage: 'reason', done: k + 1, total: selected.length });
+  }
+  return written;
+}
+
+/** What scoring one category needs. */
+interface ScoringPlan {
+  readonly estimator: EvaluationModel;
+  readonly settings: EvaluationSettings;
+  readonly kind: MiEstimatorKind;
+  readonly responders: readonly string[];
+  readonly responseOf: (responder: string, s: BenchmarkSample) => string;
+  readonly reasoningOf: (s: BenchmarkSample) => string | undefined;
+}
+
+/** The estimator's context for an input with reasoning r (undefined: no core-features block). */
+function estimatorContext(
+  template: EvaluationSettings['estimatorTemplate'],
+  x: RolePlayInput,
+  reasoning: string | undefined,
+): { context: ChatMessage[]; responsePrefix?: string } {
+  if (template === 'rp-v1') return { context: rolePlayMessages(x) };
+  return { context: estimatorMessages(x, reasoning), responsePrefix: ESTIMATOR_RESPONSE_PREFIX };
+}
+
+/**
+ * Scores one category: every responder's matched response and the seeded mismatched pairs after
+ * each context (one call per context), then, for the null-prompt estimator, every response after
+ * the null context ∅ (one call). With reasoning on, ∅ carries an empty core-features block, so it
+ * differs from a real context by content alone, never by shape.
+ */
+async function scoreCategory(
+  plan: ScoringPlan,
+  tag: string,
+  samples: readonly BenchmarkSample[],
+  pairs: PairRecord[],
+  counts: Counts,
+  { onProgress, signal }: Hooks,
+): Promise<Map<string, Table>> {
+  const { estimator, settings, responders, responseOf, reasoningOf } = plan;
+  const n = samples.length;
+  const withNull = plan.kind === 'null-prompt';
+  const total = n + (withNull ? 1 : 0);
+  const sampled = mismatchedPairs(n, settings.maxPairs, categorySeed(settings.seed, tag));
+  const byContext = new Map<number, number[]>();
+  for (const { i, j } of sampled) (byContext.get(i) ?? byContext.set(i, []).get(i)!).push(j);
+  const tables = new Map<string, Table>(
+    responders.map((r) => [
+      r,
+      {
+        matched: new Array<number>(n).fill(NaN),
+        mismatched: [],
+        ...(withNull ? { nullScores: new Array<number>(n).fill(NaN) } : {}),
+      },
+    ]),
+  );
+  const record = (
+    i: number,
+    wanted: readonly { responder: string; j: number }[],
+    scored: Awaited<ReturnType<typeof scoreContext>>,
+  ) => {
+    counts.unscorablePairs += scored.unscorable;
+    scored.scores.forEach((score, k) => {
+      if (!score) return;
+      const { responder, j } = wanted[k]!;
+      const table = tables.get(responder)!;
+      if (i === -1) table.nullScores![j] = score.meanLogProb;
+      else if (j === i) table.matched[i] = score.meanLogProb;
+      else table.mismatched.push({ i, j, score: score.meanLogProb });
+      pairs.push({ policy: responder, category: tag, i, j, meanLogProb: score.meanLogProb, tokens: score.tokens });
+    });
+  };
+  const wantedFor = (js: readonly number[]) =>
+    responders.flatMap((responder) =>
+      js.map((j) => ({ responder, j, text: responseOf(responder, samples[j]!) })).filter((w) => w.text.trim() !== ''),
+    );
+  for (let i = 0; i < n; i++) {
+    throwIfAborted(signal);
+    // One group per context: every responder's matched response and its mismatched ones.
+    const wanted = wantedFor([i, ...(byContext.get(i) ?? [])]);
+    const source = samples[i]!;
+    const reasoning = reasoningOf(source);
+    const scored = await scoreContext(estimator, source, wanted, (x) =>
+      estimatorContext(settings.estimatorTemplate, x, reasoning),
+    );
+    if (scored.droppedTurns > 0) counts.truncatedContexts++;
+    record(i, wanted, scored);
+    onProgress?.({ stage: 'score', category: tag, done: i + 1, total });
+  }
+  if (withNull) {
+    throwIfAborted(signal);
+    const wanted = wantedFor(samples.map((_, j) => j));
+    const nullReasoning = settings.reasoning === 'none' ? undefined : '';
+    const scored = await scoreContext(estimator, NULL_ROLE_PLAY_INPUT, wanted, (x) =>
+      estimatorContext(settings.estimatorTemplate, x, nullReasoning),
+    );
+    record(-1, wanted, scored);
+    onProgress?.({ stage: 'score', category: tag, done: total, total });
+  }
+  return tables;
+}
+
+/** MI, EMI and R-EMID with intervals for one policy, per category and per shift family. */
+function summarize(
+  benchmark: Benchmark,
+  policy: string,
+  scores: ReadonlyMap<string, ReadonlyMap<string, Table>>,
+  sizes: ReadonlyMap<string, number>,
+  settings: EvaluationSettings,
+  kind: MiEstimatorKind,
+): { rows: ResultRow[]; families: FamilyRow[] } {
+  const shifts = benchmark.categories
+    .filter((c) => c.reference !== null)
+    .map((c) => ({ tag: c.tag, reference: c.reference! }));
+  const familyTags: Record<string, string[]> = {};
+  for (const c of benchmark.categories) if (c.reference !== null) (familyTags[c.family] ??= []).push(c.tag);
+  const categoryScores: Record<string, CategoryScores> = {};
+  for (const c of benchmark.categories) {
+    const tables = scores.get(c.tag)!;
+    categoryScores[c.tag] = { n: sizes.get(c.tag)!, model: tables.get(policy)!, gold: tables.get(GOLD)! };
+  }
+  const result = remidWithIntervals({
+    categories: categoryScores,
+    shifts,
+    families: familyTags,
+    replicates: settings.bootstrapReplicates,
+    seed: settings.seed,
+    estimator: kind,
+  });
+  const rows = benchmark.categories.map((c): ResultRow => {
+    const s = categoryScores[c.tag]!;
+    const ones = new Array<number>(s.n).fill(1);
+    const interval = result.byCategory[c.tag];
+    return {
+      policy,
+      category: c.tag,
+      shift: shiftOf(c.family),
+      reference: c.reference,
+      n: s.n,
+      miModel: nats(estimateMi(kind, s.model, ones)),
+      miGold: nats(estimateMi(kind, s.gold, ones)),
+      emi: result.emi[c.tag]!,
+      remid: interval ? interval.estimate : null,
+      remidCi: interval ? [interval.low, interval.high] : null,
+    };
+  });
+  const families = Object.entries(familyTags).map(([family, tags]): FamilyRow => {
+    const interval = result.byFamily[family]!;
+    return {
+      policy,
+      family: family as FamilyRow['family'],
+      n: tags.reduce((sum, t) => sum + categoryScores[t]!.n, 0),
+      remid: interval.estimate,
+      remidCi: [interval.low, interval.high],
+    };
+  });
+  return { rows, families };
+}
+
+export async function runEvaluation(request: EvaluationRequest, hooks: Hooks = {}): Promise<EvaluationOutput> {
   const { benchmark, policies, settings } = request;
-  const { onProgress, signal } = hooks;
   const kind = settings.estimatorKind ?? 'reference';
   const byCategory = new Map<string, BenchmarkSample[]>();
   for (const c of benchmark.categories) byCategory.set(c.tag, []);
@@ -129,157 +378,51 @@ export async function runEvaluation(
     for (const [tag, samples] of byCategory) byCategory.set(tag, samples.slice(0, settings.limitPerCategory));
   }
   const selected = [...byCategory.values()].flat();
-  let truncatedPrompts = 0;
-  let truncatedContexts = 0;
-  let emptyResponses = 0;
-  let unscorablePairs = 0;
+  checkRequest(request, selected);
+  const counts: Counts = {
+    truncatedPrompts: 0,
+    truncatedThoughtPrompts: 0,
+    truncatedContexts: 0,
+    emptyResponses: 0,
+    unscorablePairs: 0,
+  };
 
   // 1. Policy responses.
   const responses: Record<string, Record<string, string>> = {};
-  for (const policy of policies) {
-    if (policy.id === GOLD) throw new RangeError(`"${GOLD}" names the golden responses; pick another policy id`);
-    const answers: Record<string, string> = {};
-    if (policy.responses) {
-      const missing = selected.filter((s) => policy.responses![s.id] === undefined);
-      if (missing.length > 0) {
-        throw new RangeError(
-          `imported responses of ${policy.id} lack ${missing.length} samples, e.g. ${missing[0]!.id}`,
-        );
-      }
-      for (const s of selected) answers[s.id] = policy.responses[s.id]!;
-    } else {
-      if (!policy.load) throw new RangeError(`policy ${policy.id} has neither a model nor imported responses`);
-      const model = await policy.load();
-      for (const [k, s] of selected.entries()) {
-        throwIfAborted(signal);
-        const fitted = await withOldestTurnsDropped(s, (x) => model.generate(rolePlayMessages(x), POLICY_GENERATION));
-        if (fitted.droppedTurns > 0) truncatedPrompts++;
-        answers[s.id] = fitted.value.text.trim();
-        onProgress?.({ stage: 'generate', policy: policy.id, done: k + 1, total: selected.length });
-      }
-    }
-    emptyResponses += selected.filter((s) => answers[s.id]!.trim() === '').length;
-    responses[policy.id] = answers;
-  }
+  for (const policy of policies) responses[policy.id] = await policyResponses(policy, selected, counts, hooks);
 
-  // 2. Estimator scores of matched and mismatched pairs, per category.
-  const estimator = await request.estimator.load();
-  const responders = [GOLD, ...policies.map((p) => p.id)];
-  const responseOf = (responder: string, s: BenchmarkSample) =>
-    responder === GOLD ? s.goldenResponse : responses[responder]![s.id]!;
-  const estimatorContext = (x: RolePlayInput, s: BenchmarkSample) => {
-    if (settings.estimatorTemplate === 'rp-v1') return { context: rolePlayMessages(x) };
-    const reasoning = settings.reasoning === 'file' ? s.reasoning : undefined;
-    if (settings.reasoning === 'file' && reasoning === undefined)
-      throw new RangeError(`sample ${s.id} has no reasoning r`);
-    return { context: estimatorMessages(x, reasoning), responsePrefix: ESTIMATOR_RESPONSE_PREFIX };
+  // 2. Reasoning written by the thought model (after the policies: hosts may hold one model at a time).
+  const written =
+    settings.reasoning === 'generate' ? await writeReasoning(request.thought!, selected, counts, hooks) : undefined;
+
+  // 3. Estimator scores of matched and mismatched pairs (and null-context ones), per category.
+  throwIfAborted(hooks.signal);
+  const plan: ScoringPlan = {
+    estimator: await request.estimator.load(),
+    settings,
+    kind,
+    responders: [GOLD, ...policies.map((p) => p.id)],
+    responseOf: (responder, s) => (responder === GOLD ? s.goldenResponse : responses[responder]![s.id]!),
+    reasoningOf: (s) =>
+      settings.reasoning === 'file' ? s.reasoning : settings.reasoning === 'generate' ? written![s.id] : undefined,
   };
   const pairs: PairRecord[] = [];
-  const scores = new Map<string, Map<string, { matched: number[]; mismatched: ScoredPair[] }>>();
+  const scores = new Map<string, Map<string, Table>>();
   for (const category of benchmark.categories) {
-    const samples = byCategory.get(category.tag)!;
-    const n = samples.length;
-    const sampled = mismatchedPairs(n, settings.maxPairs, categorySeed(settings.seed, category.tag));
-    const byContext = new Map<number, number[]>();
-    for (const { i, j } of sampled) (byContext.get(i) ?? byContext.set(i, []).get(i)!).push(j);
-    const tables = new Map(
-      responders.map((r) => [r, { matched: new Array<number>(n).fill(NaN), mismatched: [] as ScoredPair[] }]),
+    scores.set(
+      category.tag,
+      await scoreCategory(plan, category.tag, byCategory.get(category.tag)!, pairs, counts, hooks),
     );
-    scores.set(category.tag, tables);
-    for (let i = 0; i < n; i++) {
-      throwIfAborted(signal);
-      // One group per context: every responder's matched response and its mismatched ones.
-      const wanted: { responder: string; j: number; text: string }[] = [];
-      for (const responder of responders) {
-        for (const j of [i, ...(byContext.get(i) ?? [])]) {
-          const text = responseOf(responder, samples[j]!);
-          if (text.trim() !== '') wanted.push({ responder, j, text });
-        }
-      }
-      const source = samples[i]!;
-      const scored = await scoreContext(estimator, source, wanted, (x) => estimatorContext(x, source));
-      if (scored.droppedTurns > 0) truncatedContexts++;
-      unscorablePairs += scored.unscorable;
-      scored.scores.forEach((score, k) => {
-        if (!score) return;
-        const { responder, j } = wanted[k]!;
-        const table = tables.get(responder)!;
-        if (j === i) table.matched[i] = score.meanLogProb;
-        else table.mismatched.push({ i, j, score: score.meanLogProb });
-        pairs.push({
-          policy: responder,
-          category: category.tag,
-          i,
-          j,
-          meanLogProb: score.meanLogProb,
-          tokens: score.tokens,
-        });
-      });
-      onProgress?.({ stage: 'score', category: category.tag, done: i + 1, total: n });
-    }
   }
 
-  // 3. MI, EMI, R-EMID with intervals, per policy.
+  // 4. MI, EMI, R-EMID with intervals, per policy.
+  const sizes = new Map([...byCategory].map(([tag, samples]) => [tag, samples.length]));
   const rows: ResultRow[] = [];
   const families: FamilyRow[] = [];
-  const shifts = benchmark.categories
-    .filter((c) => c.reference !== null)
-    .map((c) => ({ tag: c.tag, reference: c.reference! }));
-  const familyTags: Record<string, string[]> = {};
-  for (const c of benchmark.categories) if (c.reference !== null) (familyTags[c.family] ??= []).push(c.tag);
   for (const policy of policies) {
-    const categoryScores: Record<string, CategoryScores> = {};
-    for (const c of benchmark.categories) {
-      const tables = scores.get(c.tag)!;
-      categoryScores[c.tag] = {
-        n: byCategory.get(c.tag)!.length,
-        model: tables.get(policy.id)!,
-        gold: tables.get(GOLD)!,
-      };
-    }
-    const result = remidWithIntervals({
-      categories: categoryScores,
-      shifts,
-      families: familyTags,
-      replicates: settings.bootstrapReplicates,
-      seed: settings.seed,
-      estimator: kind,
-    });
-    for (const c of benchmark.categories) {
-      const s = categoryScores[c.tag]!;
-      const ones = new Array<number>(s.n).fill(1);
-      const miModel = nats(estimateMi(kind, s.model, ones));
-      const miGold = nats(estimateMi(kind, s.gold, ones));
-      const interval = result.byCategory[c.tag];
-      rows.push({
-        policy: policy.id,
-        category: c.tag,
-        shift: shiftOf(c.family),
-        reference: c.reference,
-        n: s.n,
-        miModel,
-        miGold,
-        emi: result.emi[c.tag]!,
-        remid: interval ? interval.estimate : null,
-        remidCi: interval ? [interval.low, interval.high] : null,
-      });
-    }
-    for (const [family, tags] of Object.entries(familyTags)) {
-      const interval = result.byFamily[family]!;
-      families.push({
-        policy: policy.id,
-        family: family as FamilyRow['family'],
-        n: tags.reduce((sum, t) => sum + categoryScores[t]!.n, 0),
-        remid: interval.estimate,
-        remidCi: [interval.low, interval.high],
-      });
-    }
+    const summary = summarize(benchmark, policy.id, scores, sizes, settings, kind);
+    rows.push(...summary.rows);
+    families.push(...summary.families);
   }
-  return {
-    responses,
-    rows,
-    families,
-    pairs,
-    counts: { truncatedPrompts, truncatedContexts, emptyResponses, unscorablePairs },
-  };
+  return { responses, ...(written ? { reasoning: written } : {}), rows, families, pairs, counts: { ...counts } };
 }

@@ -26,11 +26,19 @@ export interface EvaluationModel {
   ): Promise<{ readonly text: string }>;
 }
 
-export type ReasoningMode = 'none' | 'file';
+/**
+ * Where the reasoning r in the estimator's context comes from (method.md section 1): none; the
+ * benchmark's `r` field ('file'); or a thought model that writes it from x alone ('generate',
+ * thought-prompt.ts). r needs the est-v1 template: rp-v1 has no place for it.
+ */
+export type ReasoningMode = 'none' | 'file' | 'generate';
 export type EstimatorTemplate = 'est-v1' | 'rp-v1';
 
 export interface EvaluationSettings {
-  /** The MI estimator (method.md section 3): the reference one, or the mixture alternative. */
+  /**
+   * The MI estimator (method.md section 3): the reference one, or the mixture or null-prompt
+   * alternative (the latter also scores every response after the null context).
+   */
   readonly estimatorKind?: MiEstimatorKind;
   /** Mismatched pairs per category (default 1000, the paper's). */
   readonly maxPairs: number;
@@ -47,6 +55,12 @@ export interface EvaluationSettings {
 }
 
 export const POLICY_GENERATION = { maxNewTokens: 256, greedy: true, repetitionPenalty: 1.05 } as const;
+
+/**
+ * How a thought model writes r: greedy (r is part of the estimator, so it must be reproducible),
+ * at most 128 new tokens (a restatement and a short list), the policies' repetition penalty.
+ */
+export const THOUGHT_GENERATION = { maxNewTokens: 128, greedy: true, repetitionPenalty: 1.05 } as const;
 
 export type ShiftName = 'user' | 'character' | 'dialogue' | 'none';
 
@@ -76,7 +90,12 @@ export interface PairRecord {
   /** A policy id, or "gold" for the golden responses. */
   readonly policy: string;
   readonly category: string;
-  /** Context index; `i === j` marks a matched pair. */
+  /**
+   * Context index; `i === j` marks a matched pair, and `i === -1` the null context ∅
+   * (NULL_ROLE_PLAY_INPUT, scored only with the null-prompt estimator), so
+   * MI_null = mean_j [ s(j, j) − s(−1, j) ]. The reference estimator's mismatched pairs are those
+   * with `i >= 0 && i !== j`.
+   */
   readonly i: number;
   /** Response index. */
   readonly j: number;
@@ -84,6 +103,12 @@ export interface PairRecord {
   readonly tokens: number;
 }
 
+/**
+ * Progress, one event per model call or context: policy responses ('generate'), reasoning written
+ * by the thought model ('reason', one per selected sample), then estimator contexts per category
+ * ('score': N contexts, plus one for the null context with the null-prompt estimator).
+ */
 export type EvaluationProgress =
   | { readonly stage: 'generate'; readonly policy: string; readonly done: number; readonly total: number }
+  | { readonly stage: 'reason'; readonly done: number; readonly total: number }
   | { readonly stage: 'score'; readonly category: string; readonly done: number; readonly total: number };

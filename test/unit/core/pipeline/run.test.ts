@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { Benchmark, BenchmarkCategory, BenchmarkSample } from '../../../../src/core/benchmark/format.js';
 import { categorySeed, GOLD, runEvaluation } from '../../../../src/core/pipeline/run.js';
 import { cachedModel, memoryStore } from '../../../../src/core/pipeline/cached.js';
-import type { EvaluationModel, EvaluationSettings, PairScore } from '../../../../src/core/pipeline/types.js';
+import {
+  THOUGHT_GENERATION,
+  type EvaluationModel,
+  type EvaluationProgress,
+  type EvaluationSettings,
+  type PairScore,
+} from '../../../../src/core/pipeline/types.js';
+import { estimatorMessages, NULL_ROLE_PLAY_INPUT } from '../../../../src/core/estimator-prompt.js';
 import type { ChatMessage } from '../../../../src/core/prompt.js';
 
 /** Samples whose persona names them ("ID:1"), so fakes can tell which context they see. */
@@ -39,7 +46,9 @@ const benchmark = (turns = 1): Benchmark => ({
   samples: [0, 1, 2].flatMap((k) => [sample('IDTest', k, turns), sample('chinese', k, turns)]),
 });
 
-const personaOf = (context: readonly ChatMessage[]) => /<user_persona>\n(.*)\n/.exec(context[1]!.content)![1]!;
+/** The persona line of an rp-v1 or est-v1 (or th-v1) user turn. */
+const personaOf = (context: readonly ChatMessage[]) =>
+  /(?:<user_persona>|## User Persona)\n(.*)\n/.exec(context[1]!.content)![1]!;
 
 /** A policy that answers "policy <persona>", counting its calls. */
 function fakePolicy(): EvaluationModel & { calls: number } {
@@ -57,21 +66,37 @@ function fakePolicy(): EvaluationModel & { calls: number } {
   return model;
 }
 
+/** The sample number k of a response ("gold chinese:2", "policy IDTest:1"). */
+const kOf = (response: string) => Number(response.slice(-1));
+
+/**
+ * The null context's hand-set scores: gold −3 − 0.5k (mean over k = 0, 1, 2: −3.5); the policy
+ * −2.6 for IDTest responses and −2.1 − 0.25k for chinese ones (mean −2.35).
+ */
+function nullScore(response: string): number {
+  if (response.startsWith('gold')) return -3 - 0.5 * kOf(response);
+  return response.includes('IDTest') ? -2.6 : -2.1 - 0.25 * kOf(response);
+}
+
 /**
  * An estimator with hand-set scores: the golden response scores −1 under its own context and −3
- * under another; the policy's −2 under its own and −2.5 (IDTest) or −2.2 (chinese) under another.
- * With `maxDialogue`, longer dialogues are refused as too long.
+ * under another; the policy's −2 under its own and −2.5 (IDTest) or −2.2 (chinese) under another;
+ * under the null context (persona "(unknown)"), nullScore. With `maxDialogue`, longer dialogues
+ * are refused as too long. Every context it sees is kept in `contexts`.
  */
-function fakeEstimator(maxDialogue = Infinity): EvaluationModel & { calls: number } {
+function fakeEstimator(maxDialogue = Infinity): EvaluationModel & { calls: number; contexts: ChatMessage[][] } {
   const model = {
     id: 'estimator',
     calls: 0,
+    contexts: [] as ChatMessage[][],
     async score(groups: Parameters<EvaluationModel['score']>[0]) {
       model.calls++;
       return groups.map((g) => {
+        model.contexts.push([...g.context]);
         const lines = g.context[1]!.content.split('\n').filter((l) => l.startsWith('User:') || l.startsWith('Agent:'));
         if (lines.length > maxDialogue) throw Object.assign(new Error('too long'), { name: 'ContextTooLongError' });
         const own = personaOf(g.context);
+        if (own === '(unknown)') return g.responses.map((r) => ({ meanLogProb: nullScore(r), tokens: 3 }));
         return g.responses.map((r) => {
           const matched = r.endsWith(own);
           const score = r.startsWith('gold')
@@ -141,7 +166,14 @@ describe('runEvaluation', () => {
     expect(out.pairs).toHaveLength(36);
     expect(estimator.calls).toBe(6);
     expect(out.pairs.filter((p) => p.policy === GOLD && p.i === p.j).every((p) => p.meanLogProb === -1)).toBe(true);
-    expect(out.counts).toEqual({ truncatedPrompts: 0, truncatedContexts: 0, emptyResponses: 0, unscorablePairs: 0 });
+    expect(out.counts).toEqual({
+      truncatedPrompts: 0,
+      truncatedThoughtPrompts: 0,
+      truncatedContexts: 0,
+      emptyResponses: 0,
+      unscorablePairs: 0,
+    });
+    expect(out.reasoning).toBeUndefined();
   });
 
   it('uses the mixture estimator when asked (hand-computed in Python)', async () => {
@@ -308,5 +340,275 @@ describe('responses too long for the estimator', () => {
     expect(out.counts.unscorablePairs).toBe(6);
     expect(out.pairs.some((p) => p.category === 'chinese' && p.j === 2)).toBe(false);
     expect(out.rows[1]!.miGold).toBe(2);
+  });
+});
+
+/**
+ * A thought model that writes " Core features: answer <persona>. " (only blanks for the `silent`
+ * persona), keeping every prompt and option it is given. With `maxDialogue`, prompts with more
+ * numbered dialogue lines are refused as too long.
+ */
+function fakeThought({ silent = '', maxDialogue = Infinity } = {}) {
+  const model = {
+    id: 'thought',
+    calls: 0,
+    prompts: [] as ChatMessage[][],
+    options: [] as unknown[],
+    async score(): Promise<never> {
+      throw new Error('not a scorer');
+    },
+    async generate(prompt: readonly ChatMessage[], options: unknown) {
+      const lines = prompt[1]!.content.split('\n').filter((l) => /^(User Query|Agent Response) \d+:/.test(l));
+      if (lines.length > maxDialogue) throw Object.assign(new Error('too long'), { name: 'ContextTooLongError' });
+      model.calls++;
+      model.prompts.push([...prompt]);
+      model.options.push(options);
+      const persona = personaOf(prompt);
+      return { text: persona === silent ? '  ' : ` Core features: answer ${persona}. ` };
+    },
+  };
+  return model;
+}
+
+const estV1: EvaluationSettings = { ...settings, estimatorTemplate: 'est-v1' };
+
+describe('reasoning written by a thought model', () => {
+  it('asks the thought model once per sample, from x alone, and puts r into the estimator context', async () => {
+    const policy = fakePolicy();
+    const thought = fakeThought({ silent: 'chinese:1' });
+    const estimator = fakeEstimator();
+    const events: EvaluationProgress[] = [];
+    const out = await runEvaluation(
+      {
+        benchmark: benchmark(),
+        policies: [{ id: 'policy-a', load: async () => policy }],
+        estimator: { id: 'estimator', load: async () => estimator },
+        thought: { id: 'thought', load: async () => thought },
+        settings: { ...estV1, reasoning: 'generate' },
+      },
+      { onProgress: (p) => events.push(p) },
+    );
+    expect(thought.calls).toBe(6);
+    expect(thought.options.every((o) => JSON.stringify(o) === JSON.stringify(THOUGHT_GENERATION))).toBe(true);
+    expect(THOUGHT_GENERATION).toEqual({ maxNewTokens: 128, greedy: true, repetitionPenalty: 1.05 });
+    // The thought prompts hold the personas in sample order and no golden response at all.
+    expect(thought.prompts.map(personaOf)).toEqual(
+      benchmark()
+        .samples.map((s) => s.userPersona)
+        .sort(),
+    );
+    const thoughtText = thought.prompts.flat().map((m) => m.content);
+    for (const s of benchmark().samples) for (const t of thoughtText) expect(t).not.toContain(s.goldenResponse);
+    expect(thoughtText.join('\n')).not.toContain('gold');
+    // r by sample ID, trimmed; blanks become an empty r, not an error.
+    expect(out.reasoning).toEqual({
+      'IDTest-0': 'Core features: answer IDTest:0.',
+      'IDTest-1': 'Core features: answer IDTest:1.',
+      'IDTest-2': 'Core features: answer IDTest:2.',
+      'chinese-0': 'Core features: answer chinese:0.',
+      'chinese-1': '',
+      'chinese-2': 'Core features: answer chinese:2.',
+    });
+    // Every estimator context carries its own sample's r under "## Core Features".
+    expect(estimator.contexts).toHaveLength(6);
+    for (const context of estimator.contexts) {
+      const persona = personaOf(context);
+      const features = context[1]!.content.split('## Core Features\n')[1];
+      expect(features).toBe(persona === 'chinese:1' ? '' : `Core features: answer ${persona}.`);
+    }
+    // The fake scores ignore r, so the numbers are the plain run's.
+    expect(out.rows[1]!.remid).toBeCloseTo(0.3, 12);
+    // Stages in order: all policy answers, then all reasoning, then scoring.
+    const stages = events.map((e) => e.stage);
+    expect(stages.lastIndexOf('generate')).toBeLessThan(stages.indexOf('reason'));
+    expect(stages.lastIndexOf('reason')).toBeLessThan(stages.indexOf('score'));
+    expect(events.filter((e) => e.stage === 'reason')).toEqual(
+      [1, 2, 3, 4, 5, 6].map((done) => ({ stage: 'reason', done, total: 6 })),
+    );
+    expect(out.counts.truncatedThoughtPrompts).toBe(0);
+  });
+
+  it('drops the oldest turns of over-long thought prompts and counts them', async () => {
+    const thought = fakeThought({ maxDialogue: 3 });
+    const out = await runEvaluation({
+      benchmark: benchmark(3),
+      policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+      estimator: { id: 'estimator', load: async () => fakeEstimator() },
+      thought: { id: 'thought', load: async () => thought },
+      settings: { ...estV1, reasoning: 'generate' },
+    });
+    // Five dialogue lines exceed three: every prompt loses its oldest pair, then fits.
+    expect(out.counts.truncatedThoughtPrompts).toBe(6);
+    expect(thought.calls).toBe(6);
+    expect(thought.prompts.every((p) => p[1]!.content.includes('User Query 1: turn 2'))).toBe(true);
+  });
+
+  it('refuses generate without a thought model, reasoning with rp-v1, and file without r, before any model call', async () => {
+    const policy = fakePolicy();
+    const request = {
+      benchmark: benchmark(),
+      policies: [{ id: 'policy-a', load: async () => policy }],
+      estimator: { id: 'estimator', load: async () => fakeEstimator() },
+    };
+    await expect(runEvaluation({ ...request, settings: { ...estV1, reasoning: 'generate' } })).rejects.toThrow(
+      /needs a thought model/,
+    );
+    const thought = { id: 'thought', load: async () => fakeThought() };
+    await expect(
+      runEvaluation({ ...request, thought, settings: { ...settings, reasoning: 'generate' } }),
+    ).rejects.toThrow(RangeError);
+    // 'file' with rp-v1 used to ignore r silently; it is refused even when every sample has one.
+    const withR = { ...benchmark(), samples: benchmark().samples.map((s) => ({ ...s, reasoning: 'r' })) };
+    await expect(
+      runEvaluation({ ...request, benchmark: withR, settings: { ...settings, reasoning: 'file' } }),
+    ).rejects.toThrow(/needs the est-v1 estimator template/);
+    await expect(runEvaluation({ ...request, settings: { ...estV1, reasoning: 'file' } })).rejects.toThrow(
+      /6 samples have no reasoning r, e.g. sample IDTest-0/,
+    );
+    expect(policy.calls).toBe(0);
+    const fromFile = await runEvaluation({ ...request, benchmark: withR, settings: { ...estV1, reasoning: 'file' } });
+    expect(fromFile.reasoning).toBeUndefined();
+    expect(policy.calls).toBe(6);
+  });
+
+  it('reruns through cachedModel without calling the thought model, and stops when aborted', async () => {
+    const store = memoryStore();
+    const thought = fakeThought();
+    const fp = (modelId: string) => ({ modelId, filesHash: 'f', dtype: 'fp32', deviceClass: 'cpu' as const });
+    const run = (signal?: AbortSignal, onProgress?: (p: EvaluationProgress) => void) =>
+      runEvaluation(
+        {
+          benchmark: benchmark(),
+          policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+          estimator: { id: 'estimator', load: async () => fakeEstimator() },
+          thought: { id: 'thought', load: async () => cachedModel(thought, fp('t'), store, 'th-v1') },
+          settings: { ...estV1, reasoning: 'generate' },
+        },
+        { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
+      );
+    const first = await run();
+    expect(thought.calls).toBe(6);
+    expect(await run()).toEqual(first);
+    expect(thought.calls).toBe(6);
+
+    const fresh = fakeThought();
+    const controller = new AbortController();
+    await expect(
+      runEvaluation(
+        {
+          benchmark: benchmark(),
+          policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+          estimator: { id: 'estimator', load: async () => fakeEstimator() },
+          thought: { id: 'thought', load: async () => fresh },
+          settings: { ...estV1, reasoning: 'generate' },
+        },
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.stage === 'reason' && p.done === 2) controller.abort();
+          },
+        },
+      ),
+    ).rejects.toThrow();
+    expect(fresh.calls).toBe(2);
+  });
+});
+
+describe('the null-prompt estimator', () => {
+  const run = (overrides: Partial<EvaluationSettings> = {}, estimator = fakeEstimator()) =>
+    runEvaluation({
+      benchmark: benchmark(),
+      policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+      estimator: { id: 'estimator', load: async () => estimator },
+      settings: { ...settings, estimatorKind: 'null-prompt', ...overrides },
+    });
+
+  it('computes MI = mean_i [s(x_i, y_i) − s(∅, y_i)] as hand-computed from the fake scores', async () => {
+    const estimator = fakeEstimator();
+    const out = await run({}, estimator);
+    // Gold: −1 − mean(−3, −3.5, −4) = 2.5 in both categories. Policy: IDTest −2 − −2.6 = 0.6,
+    // chinese −2 − mean(−2.1, −2.35, −2.6) = 0.35. EMI −1.9 and −2.15; R-EMID 0.25.
+    const [id, zh] = out.rows;
+    expect(id!.miGold).toBeCloseTo(2.5, 12);
+    expect(id!.miModel).toBeCloseTo(0.6, 12);
+    expect(id!.emi).toBeCloseTo(-1.9, 12);
+    expect(zh!.miGold).toBeCloseTo(2.5, 12);
+    expect(zh!.miModel).toBeCloseTo(0.35, 12);
+    expect(zh!.emi).toBeCloseTo(-2.15, 12);
+    expect(zh!.remid).toBeCloseTo(0.25, 12);
+    expect(out.families[0]!.remid).toBeCloseTo(0.25, 12);
+    // One more call per category, for the null context, which is rp-v1's rendering of ∅.
+    expect(estimator.calls).toBe(8);
+    const nullContexts = estimator.contexts.filter((c) => personaOf(c) === '(unknown)');
+    expect(nullContexts).toHaveLength(2);
+    expect(nullContexts[0]![1]!.content).toBe(
+      '<user_persona>\n(unknown)\n</user_persona>\n<character>\n\n</character>\n<dialogue>\nUser: \n</dialogue>',
+    );
+  });
+
+  it('reports the null pairs with i = −1 beside unchanged matched and mismatched pairs', async () => {
+    const out = await run();
+    const reference = await runEvaluation({
+      benchmark: benchmark(),
+      policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+      estimator: { id: 'estimator', load: async () => fakeEstimator() },
+      settings,
+    });
+    const nullPairs = out.pairs.filter((p) => p.i === -1);
+    // 2 categories × 2 responders × 3 responses.
+    expect(nullPairs).toHaveLength(12);
+    expect(out.pairs.filter((p) => p.i >= 0)).toEqual(reference.pairs);
+    for (const p of nullPairs) {
+      const text = p.policy === GOLD ? `gold ${p.category}:${p.j}` : `policy ${p.category}:${p.j}`;
+      expect(p.meanLogProb).toBe(nullScore(text));
+    }
+    // Anyone can recompute the rows from the pairs.
+    for (const row of out.rows) {
+      const mi = (policy: string) => {
+        const ps = out.pairs.filter((p) => p.policy === policy && p.category === row.category);
+        const own = ps.filter((p) => p.i === p.j);
+        const diffs = own.map((p) => p.meanLogProb - ps.find((q) => q.i === -1 && q.j === p.j)!.meanLogProb);
+        return diffs.reduce((a, b) => a + b, 0) / diffs.length;
+      };
+      expect(row.miModel).toBeCloseTo(mi('policy-a'), 12);
+      expect(row.miGold).toBeCloseTo(mi(GOLD), 12);
+    }
+  });
+
+  it('keeps an empty core-features block in the est-v1 null context when reasoning is on', async () => {
+    const estimator = fakeEstimator();
+    const out = await runEvaluation({
+      benchmark: benchmark(),
+      policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+      estimator: { id: 'estimator', load: async () => estimator },
+      thought: { id: 'thought', load: async () => fakeThought() },
+      settings: { ...estV1, reasoning: 'generate', estimatorKind: 'null-prompt' },
+    });
+    const nullContexts = estimator.contexts.filter((c) => personaOf(c) === '(unknown)');
+    expect(nullContexts).toEqual([
+      estimatorMessages(NULL_ROLE_PLAY_INPUT, ''),
+      estimatorMessages(NULL_ROLE_PLAY_INPUT, ''),
+    ]);
+    expect(out.rows[1]!.remid).toBeCloseTo(0.25, 12);
+  });
+
+  it('leaves out responses that do not fit after the null context and counts them', async () => {
+    const base = fakeEstimator();
+    // The null context refuses any group that holds "gold IDTest:2", as if it were too long.
+    const picky: EvaluationModel = {
+      ...base,
+      async score(groups) {
+        const refuse = groups.some(
+          (g) => personaOf(g.context) === '(unknown)' && g.responses.includes('gold IDTest:2'),
+        );
+        if (refuse) throw Object.assign(new Error('too long'), { name: 'ContextTooLongError' });
+        return base.score(groups);
+      },
+    };
+    const out = await run({}, picky);
+    expect(out.counts.unscorablePairs).toBe(1);
+    expect(out.pairs.filter((p) => p.i === -1)).toHaveLength(11);
+    // Gold IDTest: mean(−1 − −3, −1 − −3.5) = 2.25 over the two samples left.
+    expect(out.rows[0]!.miGold).toBeCloseTo(2.25, 12);
   });
 });
