@@ -1,18 +1,28 @@
 /**
  * The evaluation pipeline on a real bundled model in Node: every reported pair score equals a
  * direct call to the model service, the MI in each row equals the O(pairs) recomputation from
- * the reported pairs, and a rerun through the cache makes no model call.
+ * the reported pairs, and a rerun through the cache makes no model call; the same with reasoning
+ * written by a thought model and the null-prompt estimator.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  ESTIMATOR_RESPONSE_PREFIX,
+  ESTIMATOR_TEMPLATE_VERSION,
   GOLD,
+  NULL_ROLE_PLAY_INPUT,
+  ROLE_PLAY_TEMPLATE_VERSION,
+  THOUGHT_GENERATION,
+  THOUGHT_TEMPLATE_VERSION,
   cachedModel,
+  estimatorMessages,
   memoryStore,
   rolePlayMessages,
   runEvaluation,
+  thoughtMessages,
   validateBenchmarkText,
   type Benchmark,
+  type EvaluationSettings,
 } from '../../src/core/index.js';
 import { loadEvaluationModel } from '../../workers/node-evaluation.js';
 import { createNodeModelService } from '../../workers/node.js';
@@ -48,7 +58,13 @@ describe('runEvaluation with the bundled model', () => {
     const run = () =>
       runEvaluation({ benchmark, policies: [{ id: MODEL, load }], estimator: { id: MODEL, load }, settings });
     const out = await run();
-    expect(out.counts).toEqual({ truncatedPrompts: 0, truncatedContexts: 0, emptyResponses: 0, unscorablePairs: 0 });
+    expect(out.counts).toEqual({
+      truncatedPrompts: 0,
+      truncatedThoughtPrompts: 0,
+      truncatedContexts: 0,
+      emptyResponses: 0,
+      unscorablePairs: 0,
+    });
     // 2 categories × 2 responders × (3 matched + 5 mismatched).
     expect(out.pairs).toHaveLength(32);
 
@@ -80,4 +96,100 @@ describe('runEvaluation with the bundled model', () => {
     expect(counters.computed).toBe(computed);
     await service.dispose();
   }, 240_000);
+});
+
+describe('runEvaluation with a thought model and the null-prompt estimator', () => {
+  it('scores r in the context and the null pairs as the service does, MI equals the pairs, reruns from the cache', async () => {
+    const service = createNodeModelService();
+    const store = memoryStore();
+    const counters = { hits: 0, computed: 0 };
+    const loadAs = (templateVersion: string) => async () => {
+      const { model, info } = await loadEvaluationModel(service, { source: 'bundled', id: MODEL }, { device: 'cpu' });
+      return cachedModel(model, info.fingerprint, store, templateVersion, counters);
+    };
+    const settings: EvaluationSettings = {
+      maxPairs: 5,
+      seed: 3,
+      bootstrapReplicates: 50,
+      reasoning: 'generate',
+      estimatorTemplate: 'est-v1',
+      estimatorKind: 'null-prompt',
+      limitPerCategory: 3,
+    };
+    const run = () =>
+      runEvaluation({
+        benchmark,
+        policies: [{ id: MODEL, load: loadAs(ROLE_PLAY_TEMPLATE_VERSION) }],
+        estimator: { id: MODEL, load: loadAs(ESTIMATOR_TEMPLATE_VERSION) },
+        thought: { id: MODEL, load: loadAs(THOUGHT_TEMPLATE_VERSION) },
+        settings,
+      });
+    const out = await run();
+    expect(out.counts).toEqual({
+      truncatedPrompts: 0,
+      truncatedThoughtPrompts: 0,
+      truncatedContexts: 0,
+      emptyResponses: 0,
+      unscorablePairs: 0,
+    });
+    const byTag = new Map(
+      benchmark.categories.map((c) => [c.tag, benchmark.samples.filter((s) => s.category === c.tag).slice(0, 3)]),
+    );
+    const selected = [...byTag.values()].flat();
+    expect(Object.keys(out.reasoning!).sort()).toEqual(selected.map((s) => s.id).sort());
+    // The service now holds the same model (the estimator): r is the greedy generation from x alone.
+    const first = selected[0]!;
+    const direct = await service.generate(thoughtMessages(first), THOUGHT_GENERATION);
+    expect(out.reasoning![first.id]).toBe(direct.text.trim());
+
+    // 2 categories × 2 responders × (3 matched + 5 mismatched + 3 null).
+    expect(out.pairs).toHaveLength(44);
+    const responseOf = (policy: string, category: string, j: number) => {
+      const s = byTag.get(category)![j]!;
+      return policy === GOLD ? s.goldenResponse : out.responses[MODEL]![s.id]!;
+    };
+    // Null pairs: one direct call of the null context (with its empty core-features block).
+    const nullPairs = out.pairs.filter((p) => p.i === -1);
+    expect(nullPairs).toHaveLength(12);
+    const nullDirect = await service.score([
+      {
+        context: estimatorMessages(NULL_ROLE_PLAY_INPUT, ''),
+        responses: nullPairs.map((p) => responseOf(p.policy, p.category, p.j)),
+        responsePrefix: ESTIMATOR_RESPONSE_PREFIX,
+      },
+    ]);
+    nullPairs.forEach((p, k) => {
+      const d = nullDirect.groups[0]![k]!;
+      expect(Math.abs(d.meanLogProb - p.meanLogProb)).toBeLessThan(1e-6);
+      expect(d.tokenIds.length).toBe(p.tokens);
+    });
+    // Matched pairs: scored after their own context with their own r.
+    for (const p of out.pairs.filter((q) => q.i === q.j)) {
+      const s = byTag.get(p.category)![p.i]!;
+      const result = await service.score([
+        {
+          context: estimatorMessages(s, out.reasoning![s.id]),
+          responses: [responseOf(p.policy, p.category, p.j)],
+          responsePrefix: ESTIMATOR_RESPONSE_PREFIX,
+        },
+      ]);
+      expect(Math.abs(result.groups[0]![0]!.meanLogProb - p.meanLogProb)).toBeLessThan(1e-6);
+    }
+    // MI_null = mean_j [s(j, j) − s(∅, j)], recomputed from the pairs.
+    for (const row of out.rows) {
+      const mi = (policy: string) => {
+        const ps = out.pairs.filter((p) => p.policy === policy && p.category === row.category);
+        const diffs = ps
+          .filter((p) => p.i === p.j)
+          .map((p) => p.meanLogProb - ps.find((q) => q.i === -1 && q.j === p.j)!.meanLogProb);
+        return diffs.reduce((a, b) => a + b, 0) / diffs.length;
+      };
+      expect(row.miGold).toBeCloseTo(mi(GOLD), 10);
+      expect(row.miModel).toBeCloseTo(mi(MODEL), 10);
+    }
+    const computed = counters.computed;
+    expect(await run()).toEqual(out);
+    expect(counters.computed).toBe(computed);
+    await service.dispose();
+  }, 120_000);
 });
