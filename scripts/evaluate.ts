@@ -1,10 +1,15 @@
 /**
- * npm run evaluate -- [--bench file] [--policy model ...] [--scorer model] [--reasoning none|file]
- *                     [--template rp-v1|est-v1] [--pairs 1000] [--seed 42] [--limit N]
- *                     [--bootstrap 1000] [--out results.json] [--cache dir]
+ * npm run evaluate -- [--bench file] [--policy model ...] [--scorer model]
+ *                     [--reasoning none|file|generate] [--thought model]
+ *                     [--template rp-v1|est-v1] [--estimator reference|mixture|null-prompt]
+ *                     [--pairs 1000] [--seed 42] [--limit N] [--bootstrap 1000]
+ *                     [--out results.json] [--cache dir]
  * R-EMID per category and shift family for each policy, with the same core and model service as
  * the app. Models are bundled ids (rolescope-tiny-en) or Hub ids (hub:onnx-community/...). Every
  * score and generation is cached on disk, so an interrupted run resumes where it stopped.
+ * --reasoning file takes r from the benchmark; generate has the --thought model (default: the
+ * scorer) write r from x alone (template th-v1). Reasoning needs the est-v1 template, which is
+ * then the default; the default otherwise is rp-v1 for bundled scorers and est-v1 for Hub ones.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +17,7 @@ import { parseArgs } from 'node:util';
 import {
   ESTIMATOR_TEMPLATE_VERSION,
   ROLE_PLAY_TEMPLATE_VERSION,
+  THOUGHT_TEMPLATE_VERSION,
   cachedModel,
   formatIssue,
   resultsFile,
@@ -21,7 +27,9 @@ import {
   validateBenchmarkText,
   type EvaluationProgress,
   type EvaluationSettings,
+  type MiEstimatorKind,
   type ModelManifestEntry,
+  type ReasoningMode,
   type ResultsManifest,
 } from '../src/core/index.js';
 import type { LoadedModelInfo, ModelRef } from '../src/protocol/model-service.js';
@@ -48,7 +56,8 @@ function progressPrinter() {
   let stageName = '';
   let lastLine = 0;
   return (p: EvaluationProgress) => {
-    const name = p.stage === 'generate' ? `generate ${p.policy}` : `score ${p.category}`;
+    const name =
+      p.stage === 'generate' ? `generate ${p.policy}` : p.stage === 'reason' ? 'reason' : `score ${p.category}`;
     const now = performance.now();
     if (name !== stageName) {
       stageName = name;
@@ -80,6 +89,13 @@ function manifestEntry(name: string, info: LoadedModelInfo): ModelManifestEntry 
   };
 }
 
+/** The value if it is one of `allowed`, else an error naming the option and the choices. */
+function oneOf<T extends string>(value: string, name: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
 const fmt = (v: number | null | undefined, digits = 3) =>
   v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 
@@ -91,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
       policy: { type: 'string', multiple: true },
       scorer: { type: 'string' },
       reasoning: { type: 'string' },
+      thought: { type: 'string' },
       template: { type: 'string' },
       pairs: { type: 'string' },
       seed: { type: 'string' },
@@ -111,14 +128,20 @@ async function main(argv: string[]): Promise<number> {
   }
   const policies = values.policy ?? DEFAULT_POLICIES;
   const scorer = values.scorer ?? DEFAULT_SCORER;
-  const reasoning = values.reasoning ?? 'none';
-  if (reasoning !== 'none' && reasoning !== 'file')
-    throw new Error('--reasoning must be none or file (generate is not available yet)');
-  const template = values.template ?? (scorer.startsWith('hub:') ? 'est-v1' : 'rp-v1');
-  if (template !== 'rp-v1' && template !== 'est-v1') throw new Error('--template must be rp-v1 or est-v1');
-  const estimatorKind = values.estimator ?? 'reference';
-  if (estimatorKind !== 'reference' && estimatorKind !== 'mixture')
-    throw new Error('--estimator must be reference or mixture');
+  const reasoning = oneOf<ReasoningMode>(values.reasoning ?? 'none', 'reasoning', ['none', 'file', 'generate']);
+  const thought = reasoning === 'generate' ? (values.thought ?? scorer) : undefined;
+  if (values.thought !== undefined && thought === undefined) throw new Error('--thought needs --reasoning generate');
+  // rp-v1 has no place for r, so reasoning defaults to est-v1 (and refuses an explicit rp-v1).
+  const template = oneOf(
+    values.template ?? (scorer.startsWith('hub:') || reasoning !== 'none' ? 'est-v1' : 'rp-v1'),
+    'template',
+    ['rp-v1', 'est-v1'] as const,
+  );
+  const estimatorKind = oneOf<MiEstimatorKind>(values.estimator ?? 'reference', 'estimator', [
+    'reference',
+    'mixture',
+    'null-prompt',
+  ]);
   const settings: EvaluationSettings = {
     estimatorKind,
     maxPairs: wholeNumber(values.pairs, 'pairs', 1000),
@@ -146,6 +169,7 @@ async function main(argv: string[]): Promise<number> {
         id: scorer,
         load: load(scorer, template === 'rp-v1' ? ROLE_PLAY_TEMPLATE_VERSION : ESTIMATOR_TEMPLATE_VERSION),
       },
+      ...(thought ? { thought: { id: thought, load: load(thought, THOUGHT_TEMPLATE_VERSION) } } : {}),
       settings,
     },
     { onProgress: progressPrinter() },
@@ -165,10 +189,12 @@ async function main(argv: string[]): Promise<number> {
     },
     policies: policies.map((p) => manifestEntry(p, infos.get(p)!)),
     estimator: manifestEntry(scorer, infos.get(scorer)!),
+    ...(thought ? { thought: manifestEntry(thought, infos.get(thought)!) } : {}),
     settings,
     templates: {
       policy: ROLE_PLAY_TEMPLATE_VERSION,
       estimator: template === 'rp-v1' ? ROLE_PLAY_TEMPLATE_VERSION : ESTIMATOR_TEMPLATE_VERSION,
+      ...(thought ? { thought: THOUGHT_TEMPLATE_VERSION } : {}),
     },
     counts: output.counts,
     timings: { totalSeconds: Math.round(seconds * 10) / 10, cacheHits: counters.hits, computed: counters.computed },
@@ -177,7 +203,10 @@ async function main(argv: string[]): Promise<number> {
   await writeFile(out, JSON.stringify(resultsFile(manifest, output), null, 1) + '\n');
   await writeFile(out.replace(/\.json$/, '') + '.csv', rowsToCsv(output.rows) + '\n');
 
-  console.log(`\nR-EMID (nats/token; positive = information lost under the shift), estimator ${scorer}, ${template}`);
+  console.log(
+    `\nR-EMID (nats/token; positive = information lost under the shift), estimator ${scorer}, ${template}, ` +
+      `${estimatorKind} MI, reasoning ${reasoning}${thought ? ` by ${thought}` : ''}`,
+  );
   console.log(
     'policy'.padEnd(22) + 'category'.padEnd(22) + 'shift'.padEnd(10) + '   n   MI(ŷ)   MI(y*)    EMI   R-EMID  95% CI',
   );
@@ -196,7 +225,8 @@ async function main(argv: string[]): Promise<number> {
   const c = output.counts;
   console.log(
     `\n${seconds.toFixed(0)} s; ${counters.computed} scores and generations computed, ${counters.hits} from the cache; ` +
-      `truncated: ${c.truncatedPrompts} prompts, ${c.truncatedContexts} estimator contexts; ${c.emptyResponses} empty responses; ` +
+      `truncated: ${c.truncatedPrompts} prompts, ${c.truncatedThoughtPrompts} thought prompts, ` +
+      `${c.truncatedContexts} estimator contexts; ${c.emptyResponses} empty responses; ` +
       `${c.unscorablePairs} pairs too long to score`,
   );
   console.log(`wrote ${out} and ${out.replace(/\.json$/, '')}.csv`);

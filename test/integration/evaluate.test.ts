@@ -4,7 +4,10 @@
  * the reported pairs, and a rerun through the cache makes no model call; the same with reasoning
  * written by a thought model and the null-prompt estimator.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ESTIMATOR_RESPONSE_PREFIX,
@@ -192,4 +195,56 @@ describe('runEvaluation with a thought model and the null-prompt estimator', () 
     expect(counters.computed).toBe(computed);
     await service.dispose();
   }, 120_000);
+});
+
+describe('npm run evaluate with --reasoning generate and --estimator null-prompt', () => {
+  const ROOT = path.resolve(import.meta.dirname, '../..');
+  const evaluate = (args: string[]) => {
+    const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts/evaluate.ts'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    return { code: r.status, out: r.stdout + r.stderr };
+  };
+
+  it('writes r and the thought model into the results, null pairs beside the others, and reruns from the cache', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-'));
+    const out = path.join(dir, 'r.json');
+    const args = ['--policy', MODEL, '--scorer', MODEL, '--limit', '2', '--pairs', '2', '--bootstrap', '10'];
+    const more = ['--reasoning', 'generate', '--estimator', 'null-prompt', '--cache', dir, '--out', out];
+    const first = evaluate([...args, ...more]);
+    expect(first.code, first.out).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    // The thought model defaults to the scorer; reasoning makes est-v1 the default template.
+    expect(results.manifest.thought).toMatchObject({ id: MODEL, source: 'bundled' });
+    expect(results.manifest.templates).toEqual({ policy: 'rp-v1', estimator: 'est-v1', thought: 'th-v1' });
+    expect(results.manifest.settings).toMatchObject({
+      reasoning: 'generate',
+      estimatorKind: 'null-prompt',
+      estimatorTemplate: 'est-v1',
+    });
+    const categories = parsed.benchmark.categories.length;
+    expect(Object.keys(results.reasoning)).toHaveLength(2 * categories);
+    const nullPairs = results.pairs.filter((p: { i: number }) => p.i === -1);
+    expect(nullPairs.length).toBeGreaterThan(0);
+    expect(nullPairs.length).toBeLessThanOrEqual(2 * 2 * categories);
+    expect(first.out).toContain('null-prompt MI, reasoning generate by rolescope-tiny-en');
+    const again = evaluate([...args, ...more]);
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toMatch(/ 0 scores and generations computed/);
+  }, 60_000);
+
+  it('refuses reasoning with rp-v1 and --thought without generate, without a stack trace', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-'));
+    const common = ['--limit', '1', '--cache', dir, '--out', path.join(dir, 'r.json')];
+    const rp = evaluate([...common, '--reasoning', 'file', '--template', 'rp-v1']);
+    expect(rp.code).toBe(1);
+    expect(rp.out).toContain('needs the est-v1 estimator template');
+    expect(rp.out).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    const thought = evaluate([...common, '--thought', MODEL]);
+    expect(thought.code).toBe(1);
+    expect(thought.out).toContain('--thought needs --reasoning generate');
+    const kind = evaluate([...common, '--estimator', 'pmi']);
+    expect(kind.out).toContain('--estimator must be one of reference, mixture, null-prompt');
+  }, 60_000);
 });
