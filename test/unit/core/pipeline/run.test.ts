@@ -515,7 +515,7 @@ describe('reasoning written by a thought model', () => {
 });
 
 describe('the null-prompt estimator', () => {
-  const run = (overrides: Partial<EvaluationSettings> = {}, estimator = fakeEstimator()) =>
+  const run = (overrides: Partial<EvaluationSettings> = {}, estimator: EvaluationModel = fakeEstimator()) =>
     runEvaluation({
       benchmark: benchmark(),
       policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
