@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 /**
  * Three suites, each in its own environment: unit (pure core and main-thread plumbing, fast),
@@ -9,6 +10,8 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // Compiles the runes in *.svelte.ts state classes for their unit tests.
+        plugins: [svelte()],
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],

@@ -15,34 +15,23 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  ESTIMATOR_TEMPLATE_VERSION,
-  ROLE_PLAY_TEMPLATE_VERSION,
-  THOUGHT_TEMPLATE_VERSION,
-  cachedModel,
   formatIssue,
-  resultsFile,
   rowsToCsv,
-  runEvaluation,
   sha256Hex,
   validateBenchmarkText,
-  type EvaluationProgress,
   type EvaluationSettings,
   type MiEstimatorKind,
-  type ModelManifestEntry,
   type ReasoningMode,
-  type ResultsManifest,
 } from '../src/core/index.js';
-import type { LoadedModelInfo, ModelRef } from '../src/protocol/model-service.js';
-import { loadEvaluationModel, openDiskStore } from '../workers/node-evaluation.js';
+import type { ProgressListener } from '../src/protocol/evaluation-service.js';
+import { modelRef } from '../workers/evaluation-model.js';
+import { createEvaluationService } from '../workers/evaluation-service.js';
+import { openDiskStore } from '../workers/node-evaluation.js';
 import { createNodeModelService } from '../workers/node.js';
 import { DEMO_BENCHMARK_FILE } from './lib/demo-benchmark.js';
 
 const DEFAULT_POLICIES = ['rolescope-tiny-en', 'rolescope-tiny-multi'];
 const DEFAULT_SCORER = 'rolescope-tiny-multi';
-
-function refOf(name: string): ModelRef {
-  return name.startsWith('hub:') ? { source: 'hub', id: name.slice(4) } : { source: 'bundled', id: name };
-}
 
 function wholeNumber(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -51,13 +40,16 @@ function wholeNumber(value: string | undefined, name: string, fallback: number):
 }
 
 /** "generate policy-a 120/600 · 3.1/s · ETA 2m35s" on one stderr line. */
-function progressPrinter() {
+function progressPrinter(): ProgressListener {
   let stageStart = performance.now();
   let stageName = '';
   let lastLine = 0;
-  return (p: EvaluationProgress) => {
-    const name =
-      p.stage === 'generate' ? `generate ${p.policy}` : p.stage === 'reason' ? 'reason' : `score ${p.category}`;
+  return (p) => {
+    if (p.stage === 'load') {
+      if (p.done === 0) process.stderr.write(`load ${p.subject}\n`);
+      return;
+    }
+    const name = `${p.stage} ${p.subject}`.trim();
     const now = performance.now();
     if (name !== stageName) {
       stageName = name;
@@ -76,16 +68,6 @@ function progressPrinter() {
       lastLine = now;
       process.stderr.write(line + '\n');
     }
-  };
-}
-
-function manifestEntry(name: string, info: LoadedModelInfo): ModelManifestEntry {
-  return {
-    id: name,
-    source: info.ref.source,
-    filesHash: info.fingerprint.filesHash,
-    dtype: info.fingerprint.dtype,
-    device: info.device,
   };
 }
 
@@ -151,57 +133,27 @@ async function main(argv: string[]): Promise<number> {
     estimatorTemplate: template,
     ...(values.limit ? { limitPerCategory: wholeNumber(values.limit, 'limit', 0) } : {}),
   };
-  const store = await openDiskStore(path.resolve(values.cache ?? '.cache/evaluate'));
-  const service = createNodeModelService();
-  const infos = new Map<string, LoadedModelInfo>();
-  const counters = { hits: 0, computed: 0 };
-  const load = (name: string, templateVersion: string) => async () => {
-    const { model, info } = await loadEvaluationModel(service, refOf(name), { device: 'cpu' });
-    infos.set(name, info);
-    return cachedModel(model, info.fingerprint, store, templateVersion, counters);
-  };
-  const started = performance.now();
-  const output = await runEvaluation(
+  const service = createEvaluationService({
+    models: createNodeModelService(),
+    openStore: () => openDiskStore(path.resolve(values.cache ?? '.cache/evaluate')),
+    appVersion: JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version as string,
+  });
+  const results = await service.run(
     {
       benchmark: validation.benchmark,
-      policies: policies.map((p) => ({ id: p, load: load(p, ROLE_PLAY_TEMPLATE_VERSION) })),
-      estimator: {
-        id: scorer,
-        load: load(scorer, template === 'rp-v1' ? ROLE_PLAY_TEMPLATE_VERSION : ESTIMATOR_TEMPLATE_VERSION),
-      },
-      ...(thought ? { thought: { id: thought, load: load(thought, THOUGHT_TEMPLATE_VERSION) } } : {}),
+      benchmarkSource: { name: path.basename(benchFile), sha256: await sha256Hex(benchText) },
+      policies: policies.map(modelRef),
+      estimator: modelRef(scorer),
+      ...(thought ? { thought: modelRef(thought) } : {}),
       settings,
+      device: 'cpu',
     },
-    { onProgress: progressPrinter() },
+    progressPrinter(),
   );
-  await service.dispose();
-  const seconds = (performance.now() - started) / 1000;
-
-  const appVersion = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version as string;
-  const manifest: ResultsManifest = {
-    formatVersion: 1,
-    appVersion,
-    createdAt: new Date().toISOString(),
-    benchmark: {
-      ...(validation.benchmark.meta.name ? { name: validation.benchmark.meta.name } : {}),
-      sha256: await sha256Hex(benchText),
-      samples: validation.benchmark.samples.length,
-    },
-    policies: policies.map((p) => manifestEntry(p, infos.get(p)!)),
-    estimator: manifestEntry(scorer, infos.get(scorer)!),
-    ...(thought ? { thought: manifestEntry(thought, infos.get(thought)!) } : {}),
-    settings,
-    templates: {
-      policy: ROLE_PLAY_TEMPLATE_VERSION,
-      estimator: template === 'rp-v1' ? ROLE_PLAY_TEMPLATE_VERSION : ESTIMATOR_TEMPLATE_VERSION,
-      ...(thought ? { thought: THOUGHT_TEMPLATE_VERSION } : {}),
-    },
-    counts: output.counts,
-    timings: { totalSeconds: Math.round(seconds * 10) / 10, cacheHits: counters.hits, computed: counters.computed },
-  };
+  const { rows, families, manifest } = results;
   const out = path.resolve(values.out ?? 'results.json');
-  await writeFile(out, JSON.stringify(resultsFile(manifest, output), null, 1) + '\n');
-  await writeFile(out.replace(/\.json$/, '') + '.csv', rowsToCsv(output.rows) + '\n');
+  await writeFile(out, JSON.stringify(results, null, 1) + '\n');
+  await writeFile(out.replace(/\.json$/, '') + '.csv', rowsToCsv(rows) + '\n');
 
   console.log(
     `\nR-EMID (nats/token; positive = information lost under the shift), estimator ${scorer}, ${template}, ` +
@@ -210,21 +162,22 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     'policy'.padEnd(22) + 'category'.padEnd(22) + 'shift'.padEnd(10) + '   n   MI(ŷ)   MI(y*)    EMI   R-EMID  95% CI',
   );
-  for (const r of output.rows) {
+  for (const r of rows) {
     const ci = r.remidCi ? `[${fmt(r.remidCi[0])}, ${fmt(r.remidCi[1])}]` : '';
     console.log(
       `${r.policy.padEnd(22)}${r.category.padEnd(22)}${r.shift.padEnd(10)}${String(r.n).padStart(4)} ${fmt(r.miModel).padStart(7)} ${fmt(r.miGold).padStart(7)} ${fmt(r.emi).padStart(7)} ${fmt(r.remid).padStart(7)}  ${ci}`,
     );
   }
   console.log('\nper shift family (sample-weighted)');
-  for (const f of output.families) {
+  for (const f of families) {
     console.log(
       `${f.policy.padEnd(22)}${f.family.padEnd(12)}${String(f.n).padStart(5)} ${fmt(f.remid).padStart(7)}  [${fmt(f.remidCi[0])}, ${fmt(f.remidCi[1])}]`,
     );
   }
-  const c = output.counts;
+  const c = manifest.counts;
+  const t = manifest.timings;
   console.log(
-    `\n${seconds.toFixed(0)} s; ${counters.computed} scores and generations computed, ${counters.hits} from the cache; ` +
+    `\n${t['totalSeconds']} s; ${t['computed']} scores and generations computed, ${t['cacheHits']} from the cache; ` +
       `truncated: ${c.truncatedPrompts} prompts, ${c.truncatedThoughtPrompts} thought prompts, ` +
       `${c.truncatedContexts} estimator contexts; ${c.emptyResponses} empty responses; ` +
       `${c.unscorablePairs} pairs too long to score`,

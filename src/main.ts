@@ -1,8 +1,12 @@
 import { mount } from 'svelte';
+import type { BundledManifest } from './core/index.js';
 import App from './components/App.svelte';
 import { AppState } from './lib/app-state.svelte.js';
 import { BenchmarkClient } from './lib/benchmark-client.js';
 import { BenchmarkState } from './lib/benchmark-state.svelte.js';
+import { EvaluationClient } from './lib/evaluation-client.js';
+import { IdbRunStore } from './lib/run-store.js';
+import { RunState } from './lib/run-state.svelte.js';
 import { ModelClient } from './lib/model-client.js';
 import { IdbScoreCache } from './lib/score-cache.js';
 import './app.css';
@@ -31,5 +35,15 @@ const benchmarkClient = new BenchmarkClient(
     }),
 );
 const benchmark = new BenchmarkState(benchmarkClient, fetchBlob);
-mount(App, { target: document.getElementById('app')!, props: { state, benchmark } });
+const evaluation = new EvaluationClient(
+  () =>
+    new Worker(new URL('../workers/evaluation.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'rolescope-evaluation',
+    }),
+);
+const run = new RunState(evaluation, await IdbRunStore.open());
+mount(App, { target: document.getElementById('app')!, props: { state, benchmark, run } });
 void state.start();
+// The run panel's default policies and estimator: every bundled model, the last one scoring.
+void fetchJson<BundledManifest>('models/manifest.json').then((m) => run.init(m.models.map((model) => model.id)));

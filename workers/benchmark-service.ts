@@ -13,8 +13,10 @@ import {
   type SourceFile,
 } from '../src/core/benchmark/importers/index.js';
 import { MAX_BENCHMARK_CHARS, validateBenchmarkText } from '../src/core/benchmark/validate.js';
+import { sha256Hex } from '../src/core/hash.js';
 import type {
   BenchmarkService,
+  FileValidation,
   ImportFile,
   ImportOutcome,
   ValidationResult,
@@ -82,11 +84,17 @@ function checkOptions(options: ImportOptions): string | null {
   return null;
 }
 
+/** An accepted benchmark carries the SHA-256 of its text (the same hash `npm run evaluate` records). */
+async function withHash(result: ValidationResult, text: string): Promise<FileValidation> {
+  return result.ok ? { ...result, sha256: await sha256Hex(text) } : result;
+}
+
 export function createBenchmarkService(maxBytes = MAX_BENCHMARK_FILE_BYTES): BenchmarkService {
   return {
-    async validateFile(file: Blob): Promise<ValidationResult> {
+    async validateFile(file: Blob): Promise<FileValidation> {
       const text = await readText(file, maxBytes);
-      return typeof text === 'string' ? validateBenchmarkText(text) : text;
+      if (typeof text !== 'string') return text;
+      return withHash(validateBenchmarkText(text), text);
     },
 
     async importFiles(
@@ -141,7 +149,7 @@ export function createBenchmarkService(maxBytes = MAX_BENCHMARK_FILE_BYTES): Ben
         const hint = result.errors.some((e) => /reference|compared with/.test(e.message)) ? [REFERENCE_HINT] : [];
         return { result, lacks: imported.lacks, notes: [...imported.notes, ...hint], text: null };
       }
-      return { result, lacks: imported.lacks, notes: imported.notes, text };
+      return { result: await withHash(result, text), lacks: imported.lacks, notes: imported.notes, text };
     },
   };
 }

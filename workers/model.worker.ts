@@ -1,48 +1,5 @@
-/**
- * The model worker's entry: points onnxruntime-web at its wasm files on our own origin (never a
- * CDN), then exposes the model service over comlink.
- */
+/** The model worker's entry: the first screen's model service, exposed over comlink. */
 import * as Comlink from 'comlink';
-import { env } from '@huggingface/transformers';
-import ortWasmModuleUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import type { BundledManifest } from '../src/core/index.js';
-import type { DeviceName } from '../src/protocol/model-service.js';
-import { createModelService } from './model-service.js';
+import { createBrowserModelService } from './browser.js';
 
-const onnxWasm = env.backends.onnx.wasm as { wasmPaths?: unknown; numThreads?: number };
-onnxWasm.wasmPaths = { mjs: ortWasmModuleUrl, wasm: ortWasmBinaryUrl };
-// Threads need cross-origin isolation (SharedArrayBuffer); without it run single-threaded.
-onnxWasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-
-const modelsUrl = new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin);
-
-interface GpuLike {
-  requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null>;
-}
-
-async function detectDevice(): Promise<{ device: DeviceName; note?: string }> {
-  const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
-  if (!gpu) return { device: 'wasm', note: 'this browser has no WebGPU: running on wasm (CPU)' };
-  try {
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return { device: 'wasm', note: 'no WebGPU adapter is available: running on wasm (CPU)' };
-    const { vendor, architecture, description } = adapter.info ?? {};
-    const name = [vendor, architecture, description].filter(Boolean).join(' ') || 'unknown adapter';
-    return { device: 'webgpu', note: `WebGPU adapter: ${name}` };
-  } catch (error) {
-    return { device: 'wasm', note: `WebGPU failed to start (${(error as Error).message}): running on wasm` };
-  }
-}
-
-const service = createModelService({
-  bundledModelPath: modelsUrl.pathname,
-  loadManifest: async () => {
-    const response = await fetch(new URL('manifest.json', modelsUrl));
-    if (!response.ok) throw new Error(`the bundled model list could not be read (HTTP ${response.status})`);
-    return (await response.json()) as BundledManifest;
-  },
-  detectDevice,
-});
-
-Comlink.expose(service);
+Comlink.expose(createBrowserModelService());

@@ -1,31 +1,10 @@
 /**
- * The Node side of an evaluation: the model service adapted to the pipeline's EvaluationModel,
- * and a disk store (JSON Lines, append-only) so an interrupted command-line run resumes.
+ * The Node side of an evaluation: a disk store (JSON Lines, append-only) so an interrupted
+ * command-line run resumes.
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EvaluationModel, EvaluationStore, PairScore } from '../src/core/index.js';
-import type { LoadedModelInfo, LoadOptions, ModelRef, ModelService } from '../src/protocol/model-service.js';
-
-export async function loadEvaluationModel(
-  service: ModelService,
-  ref: ModelRef,
-  options: LoadOptions = {},
-): Promise<{ model: EvaluationModel; info: LoadedModelInfo }> {
-  const info = await service.load(ref, options);
-  const model: EvaluationModel = {
-    id: `${ref.source}:${ref.id}`,
-    async score(groups) {
-      const result = await service.score(groups);
-      return result.groups.map((g) => g.map((s) => ({ meanLogProb: s.meanLogProb, tokens: s.tokenIds.length })));
-    },
-    async generate(prompt, opts) {
-      const { text } = await service.generate(prompt, opts);
-      return { text };
-    },
-  };
-  return { model, info };
-}
+import type { EvaluationStore, PairScore } from '../src/core/index.js';
 
 /** Scores and generations in two JSONL files under `dir`, read once and appended to. */
 export async function openDiskStore(dir: string): Promise<EvaluationStore> {

@@ -12,7 +12,7 @@ import type {
   ImportOutcome,
   ImportSourceKind,
   ValidationIssue,
-  ValidationResult,
+  FileValidation,
 } from '../protocol/benchmark-service.js';
 import type { BenchmarkClient } from './benchmark-client.js';
 
@@ -50,6 +50,8 @@ export interface LoadedBenchmark {
   readonly format: BenchmarkFileFormat;
   readonly benchmark: Benchmark;
   readonly warnings: readonly ValidationIssue[];
+  /** SHA-256 (hex) of the file's text, recorded in run manifests. */
+  readonly sha256?: string;
   /** Present when the benchmark was converted from public data. */
   readonly conversion?: BenchmarkConversion;
 }
@@ -197,7 +199,7 @@ export class BenchmarkState {
     action: BenchmarkAction,
     run: (
       signal: AbortSignal,
-    ) => Promise<{ result: ValidationResult; notes?: readonly string[]; conversion?: BenchmarkConversion }>,
+    ) => Promise<{ result: FileValidation; notes?: readonly string[]; conversion?: BenchmarkConversion }>,
   ): Promise<void> {
     // The latest file wins: a load still running is stopped (its worker is terminated).
     this.#controller?.abort();
@@ -215,6 +217,7 @@ export class BenchmarkState {
           format: result.format,
           benchmark: result.benchmark,
           warnings: result.warnings,
+          ...(result.sha256 ? { sha256: result.sha256 } : {}),
           ...(conversion ? { conversion } : {}),
         };
         this.#refusal = null;

@@ -6,58 +6,24 @@
  * Keys are hashed before a transaction opens: an idb transaction closes as soon as the code awaits
  * anything else.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { GenerateResult, ResponseScore } from '../protocol/model-service.js';
+import {
+  DB_NAME,
+  RECORD_FORMAT,
+  isCurrent,
+  openRolescopeDb,
+  type GenerationRecord,
+  type RolescopeDatabase,
+  type ScoreRecord,
+} from './db.js';
 
-export const DB_NAME = 'rolescope';
-export const DB_VERSION = 1;
-/** Bumped when a record's shape changes; records of another version are ignored on read. */
-export const RECORD_FORMAT = 1;
-
-export interface ScoreRecord extends ResponseScore {
-  readonly key: string;
-  readonly modelId: string;
-  readonly format: number;
-  readonly createdAt: number;
-}
-
-export interface GenerationRecord extends GenerateResult {
-  readonly key: string;
-  readonly modelId: string;
-  readonly format: number;
-  readonly createdAt: number;
-}
-
-interface RolescopeDB extends DBSchema {
-  scores: { key: string; value: ScoreRecord; indexes: { byModel: string } };
-  generations: { key: string; value: GenerationRecord; indexes: { byModel: string } };
-}
-
-/** Step migrations: each entry upgrades the database from version i to i + 1. */
-const MIGRATIONS: ((db: IDBPDatabase<RolescopeDB>) => void)[] = [
-  (db) => {
-    db.createObjectStore('scores', { keyPath: 'key' }).createIndex('byModel', 'modelId');
-    db.createObjectStore('generations', { keyPath: 'key' }).createIndex('byModel', 'modelId');
-  },
-];
-
-const isCurrent = <T extends { format: number }>(record: T | undefined): record is T =>
-  record !== undefined && record.format === RECORD_FORMAT;
+export { DB_NAME, DB_VERSION, RECORD_FORMAT, type GenerationRecord, type ScoreRecord } from './db.js';
 
 export class IdbScoreCache {
-  private constructor(private readonly db: IDBPDatabase<RolescopeDB>) {}
+  private constructor(private readonly db: RolescopeDatabase) {}
 
   static async open(name = DB_NAME): Promise<IdbScoreCache> {
-    const db = await openDB<RolescopeDB>(name, DB_VERSION, {
-      upgrade(database, oldVersion) {
-        for (let v = oldVersion; v < DB_VERSION; v++) MIGRATIONS[v]!(database);
-      },
-      // Another tab wants a newer schema: let it, and reopen on next use.
-      blocking() {
-        db.close();
-      },
-    });
-    return new IdbScoreCache(db);
+    return new IdbScoreCache(await openRolescopeDb(name));
   }
 
   /** Cached scores for `keys`, in order; undefined where missing or of another format. */

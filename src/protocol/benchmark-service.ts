@@ -11,6 +11,9 @@ import type { ValidationResult } from '../core/benchmark/validate.js';
 export type { BenchmarkFileFormat, ValidationIssue, ValidationResult } from '../core/benchmark/validate.js';
 export type { ImportOptions, ImportSourceKind } from '../core/benchmark/importers/index.js';
 
+/** The validator's verdict; an accepted file also carries the SHA-256 (hex) of its bytes, for run manifests. */
+export type FileValidation = ValidationResult & { readonly sha256?: string };
+
 /** A source file to convert: its name (Xpersona's language is read from it) and its bytes. */
 export interface ImportFile {
   readonly name: string;
@@ -23,7 +26,7 @@ export interface ImportOutcome {
    * The validator's verdict on the converted benchmark (merged onto the base, if one was given);
    * a refusal (`ok: false`) when a file could not be read or converted, whose message then says why.
    */
-  readonly result: ValidationResult;
+  readonly result: FileValidation;
   /** Fields of the format the source cannot fill, e.g. `user_persona (Xpersona has only the bot persona)`. */
   readonly lacks: readonly string[];
   /** What was skipped or chosen, and hints on a refusal. */
@@ -39,7 +42,7 @@ export interface BenchmarkService {
    * what, including a file over the size limit (refused from its `size`, before reading), a file
    * that is not UTF-8 text, and a file that cannot be read at all.
    */
-  validateFile(file: Blob): Promise<ValidationResult>;
+  validateFile(file: Blob): Promise<FileValidation>;
 
   /**
    * Converts public role-play data (Xpersona JSON, Synthetic-Persona-Chat CSV, RoleBench JSONL)

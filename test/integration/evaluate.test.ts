@@ -27,7 +27,7 @@ import {
   type Benchmark,
   type EvaluationSettings,
 } from '../../src/core/index.js';
-import { loadEvaluationModel } from '../../workers/node-evaluation.js';
+import { loadEvaluationModel } from '../../workers/evaluation-model.js';
 import { createNodeModelService } from '../../workers/node.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
 

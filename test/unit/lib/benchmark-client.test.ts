@@ -6,10 +6,11 @@
  */
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { MAX_BENCHMARK_CHARS, validateBenchmarkText } from '../../../src/core/benchmark/validate.js';
+import { MAX_BENCHMARK_CHARS } from '../../../src/core/benchmark/validate.js';
 import { BenchmarkClient } from '../../../src/lib/benchmark-client.js';
 import type { BenchmarkService } from '../../../src/protocol/benchmark-service.js';
 import { createBenchmarkService, MAX_BENCHMARK_FILE_BYTES } from '../../../workers/benchmark-service.js';
+import { expectedValidation } from '../../helpers/validation.js';
 
 const sample = (id: string, dialogue: object[]) => ({
   sample_ID: id,
@@ -49,7 +50,7 @@ describe('benchmark service', () => {
 
   it('validates a file exactly as the core validates its text', async () => {
     for (const text of [goodText, badText]) {
-      expect(await service.validateFile(new Blob([text]))).toEqual(validateBenchmarkText(text));
+      expect(await service.validateFile(new Blob([text]))).toEqual(expectedValidation(text));
     }
     const refused = await service.validateFile(new Blob([badText]));
     expect(refused.ok).toBe(false);
@@ -85,8 +86,8 @@ describe('BenchmarkClient', () => {
     const { create, started } = fakeWorkerFactory(createBenchmarkService());
     const client = new BenchmarkClient(create);
     expect(started).toHaveLength(0);
-    expect(await client.validateFile(new Blob([goodText]))).toEqual(validateBenchmarkText(goodText));
-    expect(await client.validateFile(new Blob([badText]))).toEqual(validateBenchmarkText(badText));
+    expect(await client.validateFile(new Blob([goodText]))).toEqual(expectedValidation(goodText));
+    expect(await client.validateFile(new Blob([badText]))).toEqual(expectedValidation(badText));
     expect(started).toHaveLength(1);
     client.terminate();
     expect(started[0]!.terminated).toBe(true);
@@ -98,7 +99,7 @@ describe('BenchmarkClient', () => {
       ...createBenchmarkService(),
       validateFile: (file) =>
         new Promise((resolve) => {
-          release = () => void file.text().then((text) => resolve(validateBenchmarkText(text)));
+          release = () => void file.text().then((text) => resolve(expectedValidation(text)));
         }),
     };
     const { create, started } = fakeWorkerFactory(slow);

@@ -15,11 +15,12 @@ import {
   type ImportOptions,
   type ImportSourceKind,
 } from '../../../src/core/benchmark/importers/index.js';
-import { validateBenchmarkText, type ValidationResult } from '../../../src/core/benchmark/validate.js';
+import { type ValidationResult } from '../../../src/core/benchmark/validate.js';
 import { BenchmarkClient } from '../../../src/lib/benchmark-client.js';
 import type { ImportFile } from '../../../src/protocol/benchmark-service.js';
 import { createBenchmarkService, REFERENCE_HINT } from '../../../workers/benchmark-service.js';
 import { appendDocument } from '../../../src/core/benchmark/convert.js';
+import { expectedValidation } from '../../helpers/validation.js';
 
 /** An Xpersona file: `turns[i]` turns in dialogue i. */
 function xpersona(words: string, turns: readonly number[]): string {
@@ -59,7 +60,7 @@ const asFiles = (...files: { name: string; text: string | Uint8Array<ArrayBuffer
 function expected(kind: ImportSourceKind, files: { name: string; text: string }[], options: ImportOptions = {}) {
   const imported = importSource(kind, files, options);
   const text = serializeDocument(imported.document);
-  return { imported, text, result: validateBenchmarkText(text) };
+  return { imported, text, result: expectedValidation(text) };
 }
 
 /** The ImportError message importSource throws for these inputs. */
@@ -134,7 +135,7 @@ describe('benchmark service: importFiles', () => {
     expect(outcome.text).toBe(
       serializeDocument(appendDocument(base0, expected('xpersona', [FR], options).imported.document)),
     );
-    expect(validateBenchmarkText(outcome.text!)).toEqual(outcome.result);
+    expect(expectedValidation(outcome.text!)).toEqual(outcome.result);
     expect(benchmark.meta.description).toBe('Imported from xpersona: En_persona_test');
 
     // Appending to the same tag extends that split.

@@ -1,0 +1,272 @@
+/**
+ * The run panel's state: the settings of the next run, the run in progress (a progress bar per
+ * stage with its ETA, tokens per second), the saved runs, and the results being viewed. The
+ * pipeline runs in the evaluation worker; this class only starts, stops and records runs.
+ */
+import type { Benchmark, EvaluationSettings, MiEstimatorKind, ResultsFile } from '../core/index.js';
+import type { EvaluationJob, RunProgress, RunStage, SavedRun } from '../protocol/evaluation-service.js';
+import type { DeviceName } from '../protocol/model-service.js';
+
+/** The parts of EvaluationClient and IdbRunStore this state uses (fakes in unit tests). */
+export interface RunRunner {
+  run(job: EvaluationJob, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): Promise<ResultsFile>;
+}
+export interface RunRecords {
+  list(): Promise<SavedRun[]>;
+  get(id: string): Promise<SavedRun | undefined>;
+  put(run: SavedRun): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/** The benchmark to run on, as the benchmark panel loaded it. */
+export interface RunBenchmark {
+  readonly name: string;
+  /** SHA-256 of the file's text; null when unknown. */
+  readonly sha256: string | null;
+  readonly benchmark: Benchmark;
+}
+
+export interface RunOptions {
+  policies: string[];
+  estimator: string;
+  estimatorKind: MiEstimatorKind;
+  maxPairs: number;
+  seed: number;
+  bootstrapReplicates: number;
+  /** Samples per category; null for all. */
+  limitPerCategory: number | null;
+  device: DeviceName | 'auto';
+}
+
+/** One progress bar: a stage and what it works on, with when it started for its ETA. */
+export interface StageProgress {
+  readonly key: string;
+  readonly stage: RunStage;
+  readonly subject: string;
+  readonly done: number;
+  readonly total: number;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+}
+
+export type RunPhase = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** How the list shows a saved run: a run still `running` in the store but not in this page was interrupted. */
+export type RunListStatus = SavedRun['status'] | 'interrupted';
+
+export interface RunListItem {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly status: RunListStatus;
+  readonly label: string;
+}
+
+const DEFAULT_OPTIONS: RunOptions = {
+  policies: [],
+  estimator: '',
+  estimatorKind: 'reference',
+  maxPairs: 1000,
+  seed: 42,
+  bootstrapReplicates: 1000,
+  limitPerCategory: null,
+  device: 'auto',
+};
+
+/** Seconds left at the stage's rate so far; null before there is a rate. */
+export function etaSeconds(p: StageProgress): number | null {
+  const elapsed = (p.updatedAt - p.startedAt) / 1000;
+  if (p.done === 0 || elapsed <= 0) return null;
+  return ((p.total - p.done) * elapsed) / p.done;
+}
+
+/** Plain data for IndexedDB and postMessage: Svelte's $state proxies cannot be cloned. */
+const plain = <T>(value: T): T => $state.snapshot(value) as T;
+
+const describeJob = (job: EvaluationJob): string =>
+  `${job.policies.map((p) => p.id).join(', ')} on ${job.benchmarkSource.name}` +
+  (job.settings.limitPerCategory ? ` (${job.settings.limitPerCategory} per category)` : '');
+
+export class RunState {
+  options = $state<RunOptions>({ ...DEFAULT_OPTIONS });
+  #phase = $state<RunPhase>('idle');
+  #error = $state('');
+  #stages = $state.raw<readonly StageProgress[]>([]);
+  #tokensComputed = $state(0);
+  #cacheHits = $state(0);
+  #runStartedAt = $state(0);
+  #now = $state(0);
+  #runs = $state.raw<readonly RunListItem[]>([]);
+  #viewed = $state.raw<SavedRun | null>(null);
+  #currentId: string | null = null;
+  #controller: AbortController | null = null;
+
+  constructor(
+    private readonly runner: RunRunner,
+    private readonly records: RunRecords,
+    private readonly newId: () => string = () => crypto.randomUUID(),
+  ) {}
+
+  get phase() {
+    return this.#phase;
+  }
+  get error() {
+    return this.#error;
+  }
+  get stages() {
+    return this.#stages;
+  }
+  get running() {
+    return this.#phase === 'running';
+  }
+  get runs() {
+    return this.#runs;
+  }
+  /** The run whose results are shown. */
+  get viewed() {
+    return this.#viewed;
+  }
+  get cacheHits() {
+    return this.#cacheHits;
+  }
+  /** Model tokens per second since the run started (cached work costs none). */
+  get tokensPerSecond(): number {
+    const seconds = (this.#now - this.#runStartedAt) / 1000;
+    return seconds > 0 ? this.#tokensComputed / seconds : 0;
+  }
+
+  /** Reads the saved runs; call once when the page starts. */
+  async init(models: readonly string[]): Promise<void> {
+    if (this.options.policies.length === 0) this.options.policies = [...models];
+    if (!this.options.estimator) this.options.estimator = models[models.length - 1] ?? '';
+    await this.refreshList();
+  }
+
+  /** Starts a run of the current options on `benchmark`. */
+  async start(benchmark: RunBenchmark): Promise<void> {
+    if (this.running) return;
+    const o = plain(this.options);
+    if (o.policies.length === 0) return this.fail('choose at least one policy');
+    if (!o.estimator) return this.fail('choose an estimator');
+    const settings: EvaluationSettings = {
+      estimatorKind: o.estimatorKind,
+      maxPairs: o.maxPairs,
+      seed: o.seed,
+      bootstrapReplicates: o.bootstrapReplicates,
+      reasoning: 'none',
+      // The bundled models were trained on the role-play prompt, so they score with it.
+      estimatorTemplate: 'rp-v1',
+      ...(o.limitPerCategory ? { limitPerCategory: o.limitPerCategory } : {}),
+    };
+    const job: EvaluationJob = {
+      benchmark: benchmark.benchmark,
+      benchmarkSource: { name: benchmark.name, sha256: benchmark.sha256 },
+      policies: o.policies.map((id) => ({ source: 'bundled', id })),
+      estimator: { source: 'bundled', id: o.estimator },
+      settings,
+      device: o.device,
+    };
+    const now = Date.now();
+    await this.execute({ id: this.newId(), createdAt: now, updatedAt: now, status: 'running', job });
+  }
+
+  /** Runs a saved job again; what it had computed comes from the cache. */
+  async resume(id: string): Promise<void> {
+    if (this.running) return;
+    const saved = await this.records.get(id);
+    if (!saved) return this.fail('that run is no longer saved');
+    await this.execute({ ...saved, status: 'running', updatedAt: Date.now(), results: undefined, error: undefined });
+  }
+
+  /** Stops the run in progress (its worker is terminated); finished work stays cached. */
+  cancel(): void {
+    this.#controller?.abort();
+  }
+
+  async open(id: string): Promise<void> {
+    const saved = await this.records.get(id);
+    this.#viewed = saved?.results ? saved : null;
+  }
+
+  async remove(id: string): Promise<void> {
+    if (id === this.#currentId) return;
+    await this.records.delete(id);
+    if (this.#viewed?.id === id) this.#viewed = null;
+    await this.refreshList();
+  }
+
+  private async execute(run: SavedRun): Promise<void> {
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#currentId = run.id;
+    this.#phase = 'running';
+    this.#error = '';
+    this.#stages = [];
+    this.#tokensComputed = 0;
+    this.#cacheHits = 0;
+    this.#runStartedAt = this.#now = Date.now();
+    await this.records.put(run);
+    await this.refreshList();
+    try {
+      const results = await this.runner.run(plain(run.job), (p) => this.onProgress(p), controller.signal);
+      const finished: SavedRun = { ...run, status: 'done', updatedAt: Date.now(), results };
+      await this.records.put(finished);
+      this.#viewed = finished;
+      this.#phase = 'done';
+    } catch (error) {
+      const e = error as Error;
+      const cancelled = controller.signal.aborted;
+      const message = cancelled ? '' : `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
+      await this.records.put({
+        ...run,
+        status: cancelled ? 'cancelled' : 'failed',
+        updatedAt: Date.now(),
+        ...(message ? { error: message } : {}),
+      });
+      this.#phase = cancelled ? 'cancelled' : 'failed';
+      this.#error = message;
+    } finally {
+      this.#controller = null;
+      this.#currentId = null;
+      await this.refreshList();
+    }
+  }
+
+  private onProgress(p: RunProgress): void {
+    const now = Date.now();
+    this.#now = now;
+    this.#tokensComputed = p.tokensComputed;
+    this.#cacheHits = p.cacheHits;
+    // Scoring reports per category: one bar per category keeps each ETA honest.
+    const key = `${p.stage}:${p.subject}`;
+    const stages = [...this.#stages];
+    const at = stages.findIndex((s) => s.key === key);
+    const startedAt = at >= 0 ? stages[at]!.startedAt : now;
+    const next: StageProgress = {
+      key,
+      stage: p.stage,
+      subject: p.subject,
+      done: p.done,
+      total: p.total,
+      startedAt,
+      updatedAt: now,
+    };
+    if (at >= 0) stages[at] = next;
+    else stages.push(next);
+    this.#stages = stages;
+  }
+
+  private fail(message: string): void {
+    this.#phase = 'failed';
+    this.#error = message;
+  }
+
+  private async refreshList(): Promise<void> {
+    const saved = await this.records.list();
+    this.#runs = saved.map((r) => ({
+      id: r.id,
+      createdAt: r.createdAt,
+      status: r.status === 'running' && r.id !== this.#currentId ? 'interrupted' : r.status,
+      label: describeJob(r.job),
+    }));
+  }
+}

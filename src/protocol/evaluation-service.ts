@@ -1,0 +1,65 @@
+/**
+ * The evaluation worker's contract. Types only: the worker runs the whole R-EMID pipeline (the
+ * models, the core's runEvaluation and the IndexedDB store of scores and generations) off the
+ * page's thread, and the page talks to it through `EvaluationClient`.
+ */
+import type { Benchmark } from '../core/benchmark/format.js';
+import type { EvaluationProgress, EvaluationSettings } from '../core/pipeline/types.js';
+import type { ResultsFile } from '../core/pipeline/results.js';
+import type { DeviceName, ModelRef } from './model-service.js';
+
+/** Everything a run needs; plain data, so it can be saved and run again after a reload. */
+export interface EvaluationJob {
+  readonly benchmark: Benchmark;
+  /**
+   * What the run manifest calls the benchmark: its file name and the SHA-256 of its text (null
+   * when there is no file text: the SHA-256 of the benchmark's canonical JSON is recorded then).
+   */
+  readonly benchmarkSource: { readonly name: string; readonly sha256: string | null };
+  readonly policies: readonly ModelRef[];
+  readonly estimator: ModelRef;
+  /** The model that writes the reasoning r, with `settings.reasoning === 'generate'`. */
+  readonly thought?: ModelRef;
+  readonly settings: EvaluationSettings;
+  readonly device: DeviceName | 'auto';
+}
+
+/** A stage of a run: loading a model, one of the pipeline's stages, or the statistics at the end. */
+export type RunStage = 'load' | EvaluationProgress['stage'] | 'analyse';
+
+export interface RunProgress {
+  readonly stage: RunStage;
+  /** What is being worked on, e.g. "rolescope-tiny-en" or a category tag. */
+  readonly subject: string;
+  readonly done: number;
+  readonly total: number;
+  /** Tokens the models ran since the run started (forward tokens scored plus tokens generated). */
+  readonly tokensComputed: number;
+  /** Scores and generations served from the cache since the run started. */
+  readonly cacheHits: number;
+}
+
+export type ProgressListener = (progress: RunProgress) => void;
+
+export interface EvaluationService {
+  /**
+   * Runs the pipeline and returns the results file. Every score and generation is stored as it
+   * is computed, so a run stopped by terminating the worker resumes from where it was when the
+   * same job is run again.
+   * @throws the model service's named errors (ModelNotFoundError, ModelLoadError, ...), and
+   *         RangeError for settings the pipeline refuses.
+   */
+  run(job: EvaluationJob, onProgress?: ProgressListener): Promise<ResultsFile>;
+}
+
+/** A saved run as the runs store keeps it. `running` after a reload means it was interrupted. */
+export interface SavedRun {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly status: 'running' | 'done' | 'failed' | 'cancelled';
+  readonly job: EvaluationJob;
+  readonly results?: ResultsFile;
+  /** Why it failed, in words. */
+  readonly error?: string;
+}

@@ -1,0 +1,162 @@
+/**
+ * The run panel in Chromium: a run of the bundled policy on the demo benchmark, interrupted by a
+ * reload, resumes from IndexedDB and finishes; its results file recomputes from its own pairs,
+ * equals the Node pipeline scoring the same responses, and a second run is served entirely from
+ * the cache with identical numbers. No request leaves the page's origin.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PreviewServer } from 'vite';
+import {
+  GOLD,
+  cachedModel,
+  memoryStore,
+  runEvaluation,
+  validateBenchmarkText,
+  type ResultsFile,
+} from '../../src/core/index.js';
+import { evaluationModel } from '../../workers/evaluation-model.js';
+import { createNodeModelService } from '../../workers/node.js';
+import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
+import { CHROME_PATH, openApp, startPreview } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+
+const POLICY = 'rolescope-tiny-en';
+const ESTIMATOR = 'rolescope-tiny-multi';
+const LIMIT = 3;
+const PAIRS = 4;
+const BOOTSTRAP = 50;
+let server: PreviewServer;
+let url: string;
+
+beforeAll(async () => {
+  if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  if (!existsSync(CHROME_PATH)) throw new Error(`no Chromium at ${CHROME_PATH}`);
+  ({ server, url } = await startPreview());
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+const phase = (page: Page) => page.getByTestId('run-status').getAttribute('data-phase');
+
+async function waitForPhase(page: Page, wanted: string, timeoutMs = 240_000): Promise<void> {
+  await page.waitForFunction(
+    (w) => {
+      const p = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-phase');
+      return p === w || p === 'failed';
+    },
+    wanted,
+    { timeout: timeoutMs },
+  );
+  if ((await phase(page)) === 'failed')
+    throw new Error(`the run failed: ${await page.getByTestId('run-error').textContent()}`);
+}
+
+async function downloadResults(page: Page): Promise<ResultsFile> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('results-json').click()]);
+  const path = await download.path();
+  return JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+}
+
+/** MI by the reference estimator, straight from the file's pairs. */
+function miFromPairs(file: ResultsFile, responder: string, category: string): number {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const ps = file.pairs.filter((p) => p.policy === responder && p.category === category);
+  return (
+    mean(ps.filter((p) => p.i === p.j).map((p) => p.meanLogProb)) -
+    mean(ps.filter((p) => p.i !== p.j).map((p) => p.meanLogProb))
+  );
+}
+
+describe('run panel', () => {
+  it('runs, resumes after a reload, matches the Node pipeline, and reruns from the cache', async () => {
+    const app = await openApp(url);
+    const { page } = app;
+    try {
+      await page.goto(url);
+      await page.getByTestId('tab-run').click();
+      await page.getByTestId('run-load-demo').click();
+      await expect
+        .poll(() => page.getByTestId('run-benchmark').textContent(), { timeout: 60_000 })
+        .toContain('demo-benchmark.json');
+      await page.getByTestId(`run-policy-rolescope-tiny-multi`).uncheck();
+      await page.getByLabel('Estimator (scores the responses)').selectOption(ESTIMATOR);
+      await page.getByLabel('Mismatched pairs per category').fill(String(PAIRS));
+      await page.getByLabel('Samples per category').fill(String(LIMIT));
+      await page.getByLabel('Bootstrap replicates').fill(String(BOOTSTRAP));
+      await page.getByLabel('Device').selectOption('wasm');
+      await page.getByTestId('run-start').click();
+
+      // Interrupt once the estimator has scored something: finished work must survive the reload.
+      await page.waitForSelector('[data-testid="run-progress"] li[data-stage="score"]', { timeout: 240_000 });
+      await page.reload();
+      await page.getByTestId('tab-run').click();
+      const item = page.getByTestId('run-item').first();
+      await expect.poll(() => item.getAttribute('data-status')).toBe('interrupted');
+      await item.getByTestId('run-resume').click();
+      await waitForPhase(page, 'done');
+
+      const rows = page.getByTestId('results-table').locator('tbody tr');
+      const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));
+      if (!parsed.ok) throw new Error('demo benchmark invalid');
+      expect(await rows.count()).toBe(parsed.benchmark.categories.length);
+      const resumed = await downloadResults(page);
+      expect(resumed.manifest.timings['cacheHits']).toBeGreaterThan(0);
+      expect(resumed.manifest.estimator).toMatchObject({ id: ESTIMATOR, device: 'wasm' });
+      expect(resumed.manifest.benchmark.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+      // The file's rows follow from its own pairs.
+      for (const row of resumed.rows) {
+        expect(row.miModel).toBeCloseTo(miFromPairs(resumed, POLICY, row.category), 10);
+        expect(row.miGold).toBeCloseTo(miFromPairs(resumed, GOLD, row.category), 10);
+      }
+      // Shown numbers are the file's.
+      for (const row of resumed.rows.filter((r) => r.remid !== null)) {
+        const shown = page.locator(`tr[data-category="${row.category}"]`).first();
+        expect(Number(await shown.getAttribute('data-remid'))).toBe(row.remid);
+      }
+
+      // The Node pipeline (onnxruntime-node) scoring the browser's responses gives the same numbers.
+      const service = createNodeModelService();
+      const node = await runEvaluation({
+        benchmark: parsed.benchmark,
+        policies: [{ id: POLICY, responses: resumed.responses[POLICY]! }],
+        estimator: {
+          id: ESTIMATOR,
+          load: async () => {
+            const ref = { source: 'bundled', id: ESTIMATOR } as const;
+            const info = await service.load(ref);
+            return cachedModel(evaluationModel(service, ref), info.fingerprint, memoryStore(), 'rp-v1');
+          },
+        },
+        settings: resumed.manifest.settings,
+      });
+      await service.dispose();
+      expect(node.rows).toHaveLength(resumed.rows.length);
+      node.rows.forEach((r, k) => {
+        const b = resumed.rows[k]!;
+        expect(b.category).toBe(r.category);
+        expect(Math.abs(b.miModel - r.miModel)).toBeLessThan(1e-4);
+        expect(Math.abs(b.miGold - r.miGold)).toBeLessThan(1e-4);
+        if (r.remid !== null) expect(Math.abs(b.remid! - r.remid)).toBeLessThan(1e-4);
+      });
+
+      // Again: every score and generation comes from IndexedDB, and the numbers are identical.
+      await page.getByTestId('run-item').first().getByTestId('run-resume').click();
+      await waitForPhase(page, 'running', 10_000).catch(() => undefined);
+      await waitForPhase(page, 'done');
+      expect(Number(await page.getByTestId('results-computed').textContent())).toBe(0);
+      const again = await downloadResults(page);
+      expect(again.rows).toEqual(resumed.rows);
+      expect(again.families).toEqual(resumed.families);
+      expect(await page.getByTestId('remid-chart').locator('svg').count()).toBeGreaterThan(0);
+
+      expect(app.foreignRequests).toEqual([]);
+      expect(app.pageErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  }, 600_000);
+});

@@ -1,0 +1,118 @@
+/**
+ * The pipeline's IndexedDB store, the saved runs and the version 1 → 2 upgrade on fake-indexeddb:
+ * values round-trip, a record of another format reads as missing, runs list newest first, and a
+ * database written by version 1 keeps its cached scores when version 2 adds its stores.
+ */
+import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { describe, expect, it } from 'vitest';
+import { DB_NAME, DB_VERSION, RECORD_FORMAT, openRolescopeDb } from '../../../src/lib/db.js';
+import { IdbEvaluationStore } from '../../../src/lib/evaluation-store.js';
+import { IdbRunStore } from '../../../src/lib/run-store.js';
+import { IdbScoreCache } from '../../../src/lib/score-cache.js';
+import type { SavedRun } from '../../../src/protocol/evaluation-service.js';
+
+let counter = 0;
+const freshName = () => `${DB_NAME}-evaluation-test-${counter++}`;
+
+describe('IdbEvaluationStore', () => {
+  it('returns stored scores and texts in order, undefined where missing', async () => {
+    const store = await IdbEvaluationStore.open(freshName());
+    await store.putScores([
+      { key: 'a', value: { meanLogProb: -1.25, tokens: 4 } },
+      { key: 'b', value: { meanLogProb: -0.5, tokens: 9 } },
+    ]);
+    expect(await store.getScores(['b', 'missing', 'a'])).toEqual([
+      { meanLogProb: -0.5, tokens: 9 },
+      undefined,
+      { meanLogProb: -1.25, tokens: 4 },
+    ]);
+    await store.putText('g', 'Hello there.');
+    expect(await store.getText('g')).toBe('Hello there.');
+    expect(await store.getText('nope')).toBeUndefined();
+    store.close();
+  });
+
+  it('ignores records of another format', async () => {
+    const name = freshName();
+    const store = await IdbEvaluationStore.open(name);
+    store.close();
+    const db = await openRolescopeDb(name);
+    await db.put('pairScores', { key: 'old', meanLogProb: -2, tokens: 3, format: RECORD_FORMAT + 1, createdAt: 0 });
+    await db.put('texts', { key: 'old', text: 'x', format: RECORD_FORMAT + 1, createdAt: 0 });
+    db.close();
+    const reopened = await IdbEvaluationStore.open(name);
+    expect(await reopened.getScores(['old'])).toEqual([undefined]);
+    expect(await reopened.getText('old')).toBeUndefined();
+    reopened.close();
+  });
+});
+
+const run = (id: string, createdAt: number, status: SavedRun['status'] = 'done'): SavedRun => ({
+  id,
+  createdAt,
+  updatedAt: createdAt,
+  status,
+  job: {
+    benchmark: { meta: {}, categories: [], samples: [] } as unknown as SavedRun['job']['benchmark'],
+    benchmarkSource: { name: 'b.json', sha256: null },
+    policies: [{ source: 'bundled', id: 'm' }],
+    estimator: { source: 'bundled', id: 'm' },
+    settings: { maxPairs: 5, seed: 1, bootstrapReplicates: 10, reasoning: 'none', estimatorTemplate: 'rp-v1' },
+    device: 'wasm',
+  },
+});
+
+describe('IdbRunStore', () => {
+  it('saves, lists newest first, updates in place and deletes', async () => {
+    const store = await IdbRunStore.open(freshName());
+    await store.put(run('first', 100));
+    await store.put(run('second', 200, 'running'));
+    expect((await store.list()).map((r) => r.id)).toEqual(['second', 'first']);
+    await store.put({ ...run('second', 200), status: 'failed', error: 'ModelLoadError: broken' });
+    expect(await store.get('second')).toEqual({
+      ...run('second', 200),
+      status: 'failed',
+      error: 'ModelLoadError: broken',
+    });
+    await store.delete('first');
+    expect((await store.list()).map((r) => r.id)).toEqual(['second']);
+    expect(await store.get('first')).toBeUndefined();
+    store.close();
+  });
+});
+
+describe('database upgrade', () => {
+  it('keeps version 1 scores and adds the version 2 stores', async () => {
+    expect(DB_VERSION).toBe(2);
+    const name = freshName();
+    // A database as version 1 of the app created it, with one cached score.
+    const v1 = await openDB(name, 1, {
+      upgrade(db) {
+        db.createObjectStore('scores', { keyPath: 'key' }).createIndex('byModel', 'modelId');
+        db.createObjectStore('generations', { keyPath: 'key' }).createIndex('byModel', 'modelId');
+      },
+    });
+    await v1.put('scores', {
+      key: 'k1',
+      modelId: 'm',
+      format: RECORD_FORMAT,
+      createdAt: 1,
+      tokenIds: new Int32Array([5]),
+      tokenTexts: ['a'],
+      logProbs: new Float32Array([-0.5]),
+      ranks: new Int32Array([1]),
+      sumLogProb: -0.5,
+      meanLogProb: -0.5,
+      contextTokens: 3,
+    });
+    v1.close();
+
+    const cache = await IdbScoreCache.open(name);
+    expect((await cache.getScores(['k1']))[0]?.meanLogProb).toBe(-0.5);
+    cache.close();
+    const db = await openRolescopeDb(name);
+    expect([...db.objectStoreNames].sort()).toEqual(['generations', 'pairScores', 'runs', 'scores', 'texts']);
+    db.close();
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * The run panel's state over a fake runner and an in-memory run store: a run is saved as running,
+ * then with its results; a cancelled or failed run says so; a run left `running` by another page
+ * load is listed as interrupted and resumes with the same job; progress bars keep their start.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Benchmark, ResultsFile } from '../../../src/core/index.js';
+import type { EvaluationJob, RunProgress, SavedRun } from '../../../src/protocol/evaluation-service.js';
+import { RunState, etaSeconds, type RunRecords, type RunRunner } from '../../../src/lib/run-state.svelte.js';
+
+class MemoryRecords implements RunRecords {
+  readonly saved = new Map<string, SavedRun>();
+  readonly writes: SavedRun[] = [];
+  async list() {
+    return [...this.saved.values()].sort((a, b) => b.createdAt - a.createdAt);
+  }
+  async get(id: string) {
+    return this.saved.get(id);
+  }
+  async put(run: SavedRun) {
+    // What IndexedDB does: a structured clone, which fails on Svelte proxies and functions.
+    const copy = structuredClone(run);
+    this.saved.set(run.id, copy);
+    this.writes.push(copy);
+  }
+  async delete(id: string) {
+    this.saved.delete(id);
+  }
+}
+
+const benchmark = { meta: {}, categories: [], samples: [] } as unknown as Benchmark;
+const results = { manifest: { createdAt: '2026-01-01T00:00:00.000Z' }, rows: [] } as unknown as ResultsFile;
+
+/** A runner whose runs finish, fail or wait for an abort, as each test sets it up. */
+class FakeRunner implements RunRunner {
+  jobs: EvaluationJob[] = [];
+  behaviour: 'finish' | 'fail' | 'hang' = 'finish';
+  progress: RunProgress[] = [];
+  async run(job: EvaluationJob, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): Promise<ResultsFile> {
+    this.jobs.push(structuredClone(job));
+    for (const p of this.progress) onProgress?.(p);
+    if (this.behaviour === 'fail')
+      throw Object.assign(new Error('the model file is corrupt'), { name: 'ModelLoadError' });
+    if (this.behaviour === 'hang') {
+      return new Promise((_, reject) =>
+        signal?.addEventListener('abort', () => reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }))),
+      );
+    }
+    return results;
+  }
+}
+
+let ids = 0;
+function setup() {
+  const runner = new FakeRunner();
+  const records = new MemoryRecords();
+  const state = new RunState(runner, records, () => `run-${++ids}`);
+  return { runner, records, state };
+}
+const source = { name: 'bench.json', sha256: 'ab'.repeat(32), benchmark };
+
+describe('RunState', () => {
+  it('builds the job from the options, saves the run as running, then with its results', async () => {
+    const { runner, records, state } = setup();
+    await state.init(['tiny-en', 'tiny-multi']);
+    expect(state.options.policies).toEqual(['tiny-en', 'tiny-multi']);
+    expect(state.options.estimator).toBe('tiny-multi');
+    state.options.policies = ['tiny-en'];
+    state.options.limitPerCategory = 3;
+    state.options.maxPairs = 7;
+    state.options.device = 'wasm';
+    await state.start(source);
+
+    expect(runner.jobs).toHaveLength(1);
+    const job = runner.jobs[0]!;
+    expect(job.policies).toEqual([{ source: 'bundled', id: 'tiny-en' }]);
+    expect(job.estimator).toEqual({ source: 'bundled', id: 'tiny-multi' });
+    expect(job.settings).toMatchObject({ maxPairs: 7, limitPerCategory: 3, seed: 42, reasoning: 'none' });
+    expect(job.device).toBe('wasm');
+    expect(job.benchmarkSource).toEqual({ name: 'bench.json', sha256: source.sha256 });
+    expect(records.writes.map((w) => w.status)).toEqual(['running', 'done']);
+    expect(records.writes[1]!.results).toEqual(results);
+    expect(state.phase).toBe('done');
+    expect(state.viewed?.results).toEqual(results);
+    expect(state.runs.map((r) => r.status)).toEqual(['done']);
+  });
+
+  it('refuses to start without a policy or an estimator, and says why', async () => {
+    const { runner, state } = setup();
+    await state.init([]);
+    await state.start(source);
+    expect(state.phase).toBe('failed');
+    expect(state.error).toMatch(/policy/);
+    expect(runner.jobs).toHaveLength(0);
+  });
+
+  it('records a failure with the error name and message', async () => {
+    const { runner, records, state } = setup();
+    await state.init(['m']);
+    runner.behaviour = 'fail';
+    await state.start(source);
+    expect(state.phase).toBe('failed');
+    expect(state.error).toBe('ModelLoadError: the model file is corrupt');
+    expect([...records.saved.values()][0]).toMatchObject({ status: 'failed', error: state.error });
+  });
+
+  it('cancels a run in progress and resumes it with the same job', async () => {
+    const { runner, records, state } = setup();
+    await state.init(['m']);
+    runner.behaviour = 'hang';
+    const running = state.start(source);
+    await expect.poll(() => state.running).toBe(true);
+    state.cancel();
+    await running;
+    expect(state.phase).toBe('cancelled');
+    expect(state.error).toBe('');
+    const [saved] = [...records.saved.values()];
+    expect(saved!.status).toBe('cancelled');
+
+    runner.behaviour = 'finish';
+    await state.resume(saved!.id);
+    expect(runner.jobs).toHaveLength(2);
+    expect(runner.jobs[1]).toEqual(runner.jobs[0]);
+    expect(records.saved.get(saved!.id)).toMatchObject({ status: 'done', createdAt: saved!.createdAt });
+  });
+
+  it('lists a run left running by an earlier page as interrupted', async () => {
+    const { records, state } = setup();
+    await records.put({ id: 'old', createdAt: 1, updatedAt: 2, status: 'running', job: structuredClone(runnerJob()) });
+    await state.init(['m']);
+    expect(state.runs).toEqual([expect.objectContaining({ id: 'old', status: 'interrupted' })]);
+  });
+
+  it('keeps one progress bar per stage and subject, with its start time for the ETA', async () => {
+    const { runner, state } = setup();
+    await state.init(['m']);
+    const p = (stage: RunProgress['stage'], subject: string, done: number, total: number): RunProgress => ({
+      stage,
+      subject,
+      done,
+      total,
+      tokensComputed: done * 10,
+      cacheHits: 0,
+    });
+    runner.progress = [p('generate', 'm', 1, 4), p('generate', 'm', 2, 4), p('score', 'IDTest', 1, 3)];
+    await state.start(source);
+    expect(state.stages.map((s) => [s.key, s.done, s.total])).toEqual([
+      ['generate:m', 2, 4],
+      ['score:IDTest', 1, 3],
+    ]);
+  });
+});
+
+describe('etaSeconds', () => {
+  it('extrapolates the rate so far', () => {
+    const base = { key: 'k', stage: 'score' as const, subject: 's', startedAt: 1000 };
+    expect(etaSeconds({ ...base, done: 2, total: 10, updatedAt: 5000 })).toBe(16);
+    expect(etaSeconds({ ...base, done: 0, total: 10, updatedAt: 5000 })).toBeNull();
+  });
+});
+
+function runnerJob(): EvaluationJob {
+  return {
+    benchmark,
+    benchmarkSource: { name: 'b', sha256: null },
+    policies: [{ source: 'bundled', id: 'm' }],
+    estimator: { source: 'bundled', id: 'm' },
+    settings: { maxPairs: 1, seed: 1, bootstrapReplicates: 1, reasoning: 'none', estimatorTemplate: 'rp-v1' },
+    device: 'auto',
+  };
+}

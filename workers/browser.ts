@@ -1,0 +1,47 @@
+/**
+ * The model service in a browser worker: onnxruntime-web's wasm from our own origin (never a CDN),
+ * bundled models from `/models/`, and `auto` resolved to WebGPU when an adapter exists. Both the
+ * model worker (first screen) and the evaluation worker (runs) start their service here.
+ */
+import { env } from '@huggingface/transformers';
+import ortWasmModuleUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import type { BundledManifest } from '../src/core/index.js';
+import type { DeviceName, ModelService } from '../src/protocol/model-service.js';
+import { createModelService } from './model-service.js';
+
+interface GpuLike {
+  requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null>;
+}
+
+async function detectDevice(): Promise<{ device: DeviceName; note?: string }> {
+  const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
+  if (!gpu) return { device: 'wasm', note: 'this browser has no WebGPU: running on wasm (CPU)' };
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { device: 'wasm', note: 'no WebGPU adapter is available: running on wasm (CPU)' };
+    const { vendor, architecture, description } = adapter.info ?? {};
+    const name = [vendor, architecture, description].filter(Boolean).join(' ') || 'unknown adapter';
+    return { device: 'webgpu', note: `WebGPU adapter: ${name}` };
+  } catch (error) {
+    return { device: 'wasm', note: `WebGPU failed to start (${(error as Error).message}): running on wasm` };
+  }
+}
+
+export function createBrowserModelService(): ModelService {
+  const onnxWasm = env.backends.onnx.wasm as { wasmPaths?: unknown; numThreads?: number };
+  onnxWasm.wasmPaths = { mjs: ortWasmModuleUrl, wasm: ortWasmBinaryUrl };
+  // Threads need cross-origin isolation (SharedArrayBuffer); without it run single-threaded.
+  onnxWasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+
+  const modelsUrl = new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin);
+  return createModelService({
+    bundledModelPath: modelsUrl.pathname,
+    loadManifest: async () => {
+      const response = await fetch(new URL('manifest.json', modelsUrl));
+      if (!response.ok) throw new Error(`the bundled model list could not be read (HTTP ${response.status})`);
+      return (await response.json()) as BundledManifest;
+    },
+    detectDevice,
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * The model service as the evaluation pipeline sees it (the core's EvaluationModel), shared by the
+ * command line and the evaluation worker. The service holds one model at a time; the pipeline
+ * loads each policy, then the estimator, in turn.
+ */
+import type { EvaluationModel, ModelManifestEntry } from '../src/core/index.js';
+import type { LoadedModelInfo, LoadOptions, ModelRef, ModelService } from '../src/protocol/model-service.js';
+
+/** How results name a model: a bundled id as it is, a Hub id as `hub:owner/name`. */
+export const modelName = (ref: ModelRef): string => (ref.source === 'hub' ? `hub:${ref.id}` : ref.id);
+
+/** The reverse of modelName. */
+export const modelRef = (name: string): ModelRef =>
+  name.startsWith('hub:') ? { source: 'hub', id: name.slice(4) } : { source: 'bundled', id: name };
+
+/**
+ * Adapts the loaded model; `onTokens` hears how many tokens each call ran through the model
+ * (forward tokens of a scoring call, new tokens of a generation), for throughput figures.
+ */
+export function evaluationModel(
+  service: ModelService,
+  ref: ModelRef,
+  onTokens: (tokens: number) => void = () => {},
+): EvaluationModel {
+  return {
+    id: `${ref.source}:${ref.id}`,
+    async score(groups) {
+      const result = await service.score(groups);
+      onTokens(result.timings.forwardTokens);
+      return result.groups.map((g) => g.map((s) => ({ meanLogProb: s.meanLogProb, tokens: s.tokenIds.length })));
+    },
+    async generate(prompt, options) {
+      const { text, tokenIds } = await service.generate(prompt, options);
+      onTokens(tokenIds.length);
+      return { text };
+    },
+  };
+}
+
+/** Loads `ref` into the service and adapts it. */
+export async function loadEvaluationModel(
+  service: ModelService,
+  ref: ModelRef,
+  options: LoadOptions = {},
+): Promise<{ model: EvaluationModel; info: LoadedModelInfo }> {
+  const info = await service.load(ref, options);
+  return { model: evaluationModel(service, ref), info };
+}
+
+/** A model's line in a results manifest. */
+export function manifestEntry(name: string, info: LoadedModelInfo): ModelManifestEntry {
+  return {
+    id: name,
+    source: info.ref.source,
+    filesHash: info.fingerprint.filesHash,
+    dtype: info.fingerprint.dtype,
+    device: info.device,
+  };
+}

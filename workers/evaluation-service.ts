@@ -1,0 +1,98 @@
+/**
+ * The evaluation service: the core's R-EMID pipeline over the model service, with every score and
+ * generation kept in a store (IndexedDB in the browser), so that a run stopped by terminating its
+ * worker resumes from the store when it is run again. A plain object, testable without a worker.
+ */
+import {
+  ROLE_PLAY_TEMPLATE_VERSION,
+  THOUGHT_TEMPLATE_VERSION,
+  buildManifest,
+  cachedModel,
+  hashValue,
+  estimatorTemplateVersion,
+  resultsFile,
+  runEvaluation,
+  type EvaluationProgress,
+  type EvaluationStore,
+  type ResultsFile,
+} from '../src/core/index.js';
+import type {
+  EvaluationJob,
+  EvaluationService,
+  ProgressListener,
+  RunStage,
+} from '../src/protocol/evaluation-service.js';
+import type { LoadedModelInfo, ModelRef, ModelService } from '../src/protocol/model-service.js';
+import { evaluationModel, manifestEntry, modelName } from './evaluation-model.js';
+
+export interface EvaluationServiceConfig {
+  readonly models: ModelService;
+  readonly openStore: () => Promise<EvaluationStore>;
+  readonly appVersion: string;
+}
+
+/** What a pipeline progress event is about: the policy generating, or the category scored. */
+const subjectOf = (p: EvaluationProgress): string =>
+  'policy' in p ? p.policy : 'category' in p ? (p as { category: string }).category : '';
+
+export function createEvaluationService(config: EvaluationServiceConfig): EvaluationService {
+  return {
+    async run(job: EvaluationJob, onProgress?: ProgressListener): Promise<ResultsFile> {
+      const store = await config.openStore();
+      const counters = { hits: 0, computed: 0 };
+      let tokensComputed = 0;
+      const emit = (stage: RunStage, subject: string, done: number, total: number) =>
+        onProgress?.({ stage, subject, done, total, tokensComputed, cacheHits: counters.hits });
+      const infos = new Map<string, LoadedModelInfo>();
+      const load = (ref: ModelRef, templateVersion: string) => async () => {
+        const name = modelName(ref);
+        emit('load', name, 0, 1);
+        const info = await config.models.load(ref, { device: job.device });
+        infos.set(name, info);
+        emit('load', name, 1, 1);
+        const model = evaluationModel(config.models, ref, (tokens) => (tokensComputed += tokens));
+        return cachedModel(model, info.fingerprint, store, templateVersion, counters);
+      };
+
+      const started = performance.now();
+      const output = await runEvaluation(
+        {
+          benchmark: job.benchmark,
+          policies: job.policies.map((ref) => ({ id: modelName(ref), load: load(ref, ROLE_PLAY_TEMPLATE_VERSION) })),
+          estimator: {
+            id: modelName(job.estimator),
+            load: load(job.estimator, estimatorTemplateVersion(job.settings)),
+          },
+          ...(job.thought
+            ? { thought: { id: modelName(job.thought), load: load(job.thought, THOUGHT_TEMPLATE_VERSION) } }
+            : {}),
+          settings: job.settings,
+        },
+        { onProgress: (p) => emit(p.stage, subjectOf(p), p.done, p.total) },
+      );
+      await config.models.dispose();
+      const seconds = (performance.now() - started) / 1000;
+      const entry = (ref: ModelRef) => manifestEntry(modelName(ref), infos.get(modelName(ref))!);
+      const manifest = buildManifest({
+        appVersion: config.appVersion,
+        benchmark: {
+          name: job.benchmarkSource.name,
+          sha256: job.benchmarkSource.sha256 ?? (await hashValue(job.benchmark)),
+          samples: job.benchmark.samples.length,
+        },
+        policies: job.policies.map(entry),
+        estimator: entry(job.estimator),
+        ...(job.thought ? { thought: entry(job.thought) } : {}),
+        settings: job.settings,
+        counts: output.counts,
+        timings: {
+          totalSeconds: Math.round(seconds * 10) / 10,
+          cacheHits: counters.hits,
+          computed: counters.computed,
+          tokensComputed,
+        },
+      });
+      return resultsFile(manifest, output);
+    },
+  };
+}
