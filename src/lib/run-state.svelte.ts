@@ -3,7 +3,14 @@
  * stage with its ETA, tokens per second), the saved runs, and the results being viewed. The
  * pipeline runs in the evaluation worker; this class only starts, stops and records runs.
  */
-import type { Benchmark, EvaluationSettings, MiEstimatorKind, ResultsFile } from '../core/index.js';
+import type {
+  Benchmark,
+  EstimatorTemplate,
+  EvaluationSettings,
+  MiEstimatorKind,
+  ReasoningMode,
+  ResultsFile,
+} from '../core/index.js';
 import type { EvaluationJob, RunProgress, RunStage, SavedRun } from '../protocol/evaluation-service.js';
 import type { DeviceName } from '../protocol/model-service.js';
 
@@ -30,6 +37,14 @@ export interface RunOptions {
   policies: string[];
   estimator: string;
   estimatorKind: MiEstimatorKind;
+  /**
+   * rp-v1 is the role-play prompt the bundled models were trained on; est-v1 is method.md's
+   * estimator prompt, the only one with a place for the reasoning r.
+   */
+  estimatorTemplate: EstimatorTemplate;
+  reasoning: ReasoningMode;
+  /** The model that writes r when `reasoning` is generate; empty for the estimator itself. */
+  thought: string;
   maxPairs: number;
   seed: number;
   bootstrapReplicates: number;
@@ -65,6 +80,9 @@ const DEFAULT_OPTIONS: RunOptions = {
   policies: [],
   estimator: '',
   estimatorKind: 'reference',
+  estimatorTemplate: 'rp-v1',
+  reasoning: 'none',
+  thought: '',
   maxPairs: 1000,
   seed: 42,
   bootstrapReplicates: 1000,
@@ -152,9 +170,9 @@ export class RunState {
       maxPairs: o.maxPairs,
       seed: o.seed,
       bootstrapReplicates: o.bootstrapReplicates,
-      reasoning: 'none',
-      // The bundled models were trained on the role-play prompt, so they score with it.
-      estimatorTemplate: 'rp-v1',
+      reasoning: o.reasoning,
+      // rp-v1 has no place for r: reasoning always scores with est-v1.
+      estimatorTemplate: o.reasoning === 'none' ? o.estimatorTemplate : 'est-v1',
       ...(o.limitPerCategory ? { limitPerCategory: o.limitPerCategory } : {}),
     };
     const job: EvaluationJob = {
@@ -162,6 +180,7 @@ export class RunState {
       benchmarkSource: { name: benchmark.name, sha256: benchmark.sha256 },
       policies: o.policies.map((id) => ({ source: 'bundled', id })),
       estimator: { source: 'bundled', id: o.estimator },
+      ...(o.reasoning === 'generate' ? { thought: { source: 'bundled', id: o.thought || o.estimator } as const } : {}),
       settings,
       device: o.device,
     };

@@ -85,6 +85,29 @@ describe('RunState', () => {
     expect(state.runs.map((r) => r.status)).toEqual(['done']);
   });
 
+  it('asks for est-v1 and the thought model when reasoning is written by a model', async () => {
+    const { runner, state } = setup();
+    await state.init(['tiny-en', 'tiny-multi']);
+    state.options.estimatorTemplate = 'rp-v1';
+    state.options.reasoning = 'generate';
+    state.options.estimatorKind = 'null-prompt';
+    await state.start(source);
+    expect(runner.jobs[0]!.settings).toMatchObject({
+      reasoning: 'generate',
+      estimatorTemplate: 'est-v1',
+      estimatorKind: 'null-prompt',
+    });
+    // No thought model chosen: the estimator writes r.
+    expect(runner.jobs[0]!.thought).toEqual({ source: 'bundled', id: 'tiny-multi' });
+    state.options.thought = 'tiny-en';
+    await state.start(source);
+    expect(runner.jobs[1]!.thought).toEqual({ source: 'bundled', id: 'tiny-en' });
+    state.options.reasoning = 'none';
+    await state.start(source);
+    expect(runner.jobs[2]!.thought).toBeUndefined();
+    expect(runner.jobs[2]!.settings.estimatorTemplate).toBe('rp-v1');
+  });
+
   it('refuses to start without a policy or an estimator, and says why', async () => {
     const { runner, state } = setup();
     await state.init([]);
