@@ -43,5 +43,10 @@ export function createBrowserModelService(): ModelService {
       return (await response.json()) as BundledManifest;
     },
     detectDevice,
+    readBundledFile: async (modelId, file) => {
+      const response = await fetch(new URL(`${modelId}/${file}`, modelsUrl));
+      if (!response.ok) throw new Error(`${modelId}/${file} could not be read (HTTP ${response.status})`);
+      return new Uint8Array(await response.arrayBuffer());
+    },
   });
 }

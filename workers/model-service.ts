@@ -17,6 +17,8 @@ import {
 import type {
   DeviceName,
   DType,
+  EmbedResult,
+  EncoderRef,
   GenerateOptions,
   GenerateResult,
   LoadedModelInfo,
@@ -48,6 +50,7 @@ import {
   type ModelFingerprint,
   type TokenSpan,
 } from '../src/core/index.js';
+import { createEncoderHost } from './encoder.js';
 
 export interface ModelServiceConfig {
   /** Folder of the bundled models: '/models/' (a URL path) in the browser, an absolute path in Node. */
@@ -55,6 +58,8 @@ export interface ModelServiceConfig {
   readonly loadManifest: () => Promise<BundledManifest>;
   /** What 'auto' resolves to on this platform. */
   readonly detectDevice: () => Promise<{ device: DeviceName; note?: string }>;
+  /** The bytes of a file inside a bundled model's folder (the bundled encoder reads its ONNX file). */
+  readonly readBundledFile: (modelId: string, file: string) => Promise<Uint8Array>;
   readonly batchBudget?: Partial<BatchBudget>;
 }
 
@@ -81,7 +86,7 @@ const fail = (name: ConstructorParameters<typeof ModelServiceError>[0], message:
   throw new ModelServiceError(name, message);
 };
 
-function validateRef(ref: ModelRef): void {
+export function validateRef(ref: ModelRef): void {
   const pattern = ref.source === 'bundled' ? BUNDLED_ID : HUB_ID;
   if (!pattern.test(ref.id) || ref.id.includes('..')) {
     fail(
@@ -120,6 +125,10 @@ function maxTokensOf(model: PreTrainedModel, tokenizer: PreTrainedTokenizer): nu
 export function createModelService(config: ModelServiceConfig): ModelService {
   let loaded: Loaded | null = null;
   let manifest: BundledManifest | null = null;
+  const encoders = createEncoderHost({
+    ...config,
+    loadManifest: async () => (manifest ??= await config.loadManifest()),
+  });
 
   const requireLoaded = (): Loaded => loaded ?? fail('NoModelLoadedError', 'no model is loaded: load one first');
 
@@ -387,10 +396,17 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       };
     },
 
+    async embed(encoder: EncoderRef, texts: readonly string[]): Promise<EmbedResult> {
+      if (encoder.kind === 'input-embeddings') validateRef({ source: 'bundled', id: encoder.model });
+      else if (encoder.kind === 'hub') validateRef({ source: 'hub', id: encoder.id });
+      return encoders.embed(encoder, texts);
+    },
+
     async dispose() {
       const current = loaded;
       loaded = null;
       if (current) await current.model.dispose();
+      await encoders.dispose();
     },
   } satisfies ModelService;
 }

@@ -20,6 +20,7 @@ export function createNodeModelService(
     loadManifest: async () =>
       JSON.parse(await readFile(path.join(modelsDir, 'manifest.json'), 'utf8')) as BundledManifest,
     detectDevice: async () => ({ device: 'cpu' }),
+    readBundledFile: async (modelId, file) => new Uint8Array(await readFile(path.join(modelsDir, modelId, file))),
     ...(options.batchBudget ? { batchBudget: options.batchBudget } : {}),
   });
 }

@@ -101,6 +101,23 @@ export interface GenerateResult {
   readonly ms: number;
 }
 
+/**
+ * A text encoder for the bound's representation divergences: the input-embedding matrix of a
+ * bundled demo model mean-pooled over each text's tokens (offline, the kind of encoder the EMI
+ * paper used), or any transformers.js feature-extraction model on the Hub (mean-pooled).
+ */
+export type EncoderRef =
+  | { readonly kind: 'input-embeddings'; readonly model: string }
+  | { readonly kind: 'hub'; readonly id: string; readonly revision?: string; readonly dtype?: DType };
+
+export interface EmbedResult {
+  /** n × dims, row-major; every row has unit L2 norm. */
+  readonly vectors: Float32Array;
+  readonly dims: number;
+  /** What the vectors depend on (cache keys, manifests). */
+  readonly fingerprint: ModelFingerprint;
+}
+
 /** Called with each newly decoded piece of text while generating. */
 export type TokenCallback = (textPiece: string) => void;
 export type ProgressCallback = (progress: LoadProgress) => void;
@@ -130,6 +147,13 @@ export interface ModelService {
     options?: GenerateOptions,
     onToken?: TokenCallback,
   ): Promise<GenerateResult>;
-  /** Releases the loaded model. */
+  /**
+   * Embeds texts with `encoder` (loaded on first use and kept beside the language model):
+   * L2-normalized, mean-pooled vectors.
+   * @throws InvalidRequestError for an empty text or a malformed encoder; ModelNotFoundError;
+   *         ModelLoadError.
+   */
+  embed(encoder: EncoderRef, texts: readonly string[]): Promise<EmbedResult>;
+  /** Releases the loaded model and encoder. */
   dispose(): Promise<void>;
 }

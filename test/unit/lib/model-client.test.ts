@@ -41,6 +41,9 @@ function fakeWorkerFactory(log: string[]) {
         for (const piece of ['a', 'b', 'c']) await onToken?.(piece);
         throw new ModelServiceError('ContextTooLongError', 'too long');
       },
+      async embed() {
+        throw new ModelServiceError('InvalidRequestError', 'this fake has no encoder');
+      },
       async dispose() {},
     };
     Comlink.expose(service, port2);
