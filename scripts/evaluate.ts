@@ -3,20 +3,26 @@
  *                     [--reasoning none|file|generate] [--thought model]
  *                     [--template rp-v1|est-v1] [--estimator reference|mixture|null-prompt]
  *                     [--pairs 1000] [--seed 42] [--limit N] [--bootstrap 1000]
- *                     [--out results.json] [--cache dir]
+ *                     [--out results.json] [--cache dir] [--responses id=file.json ...]
  * R-EMID per category and shift family for each policy, with the same core and model service as
  * the app. Models are bundled ids (rolescope-tiny-en) or Hub ids (hub:onnx-community/...). Every
  * score and generation is cached on disk, so an interrupted run resumes where it stopped.
  * --reasoning file takes r from the benchmark; generate has the --thought model (default: the
  * scorer) write r from x alone (template th-v1). Reasoning needs the est-v1 template, which is
  * then the default; the default otherwise is rp-v1 for bundled scorers and est-v1 for Hub ones.
+ * --responses id=file.json adds a policy whose responses were written elsewhere: a JSON object of
+ * sample_ID → response (or a list / JSON Lines of {sample_ID, response}) answering every sample
+ * the run uses (with --limit, the first N of each category); without --policy, only the imported
+ * policies run. A bad file is refused with the path of each problem, before any model loads.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   formatIssue,
+  parseResponsesText,
   rowsToCsv,
+  selectedSamples,
   sha256Hex,
   validateBenchmarkText,
   type EvaluationSettings,
@@ -98,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
       estimator: { type: 'string' },
       out: { type: 'string' },
       cache: { type: 'string' },
+      responses: { type: 'string', multiple: true },
     },
   });
   const benchFile = values.bench ?? DEMO_BENCHMARK_FILE;
@@ -108,7 +115,28 @@ async function main(argv: string[]): Promise<number> {
     for (const e of validation.errors.slice(0, 20)) console.error(`  ${formatIssue(e)}`);
     return 1;
   }
-  const policies = values.policy ?? DEFAULT_POLICIES;
+  const benchmark = validation.benchmark;
+  const limit = values.limit ? wholeNumber(values.limit, 'limit', 0) : undefined;
+  // Imported responses answer exactly the samples the run uses: checked before any model loads.
+  const selectedIds = selectedSamples(benchmark, limit).map((s) => s.id);
+  const importedPolicies: { id: string; responses: Record<string, string> }[] = [];
+  for (const spec of values.responses ?? []) {
+    const eq = spec.indexOf('=');
+    const id = eq > 0 ? spec.slice(0, eq).trim() : '';
+    if (id === '' || eq === spec.length - 1) throw new Error(`--responses expects id=file.json, got "${spec}"`);
+    const file = spec.slice(eq + 1);
+    const parsed = parseResponsesText(await readFile(file, 'utf8'), selectedIds, {
+      knownIds: benchmark.samples.map((s) => s.id),
+    });
+    if (!parsed.ok) {
+      console.error(`${file} does not hold valid responses for ${id}:`);
+      for (const e of parsed.errors) console.error(`  ${formatIssue(e)}`);
+      return 1;
+    }
+    // Only the responses the run uses: they alone determine the numbers and the manifest's hash.
+    importedPolicies.push({ id, responses: Object.fromEntries(selectedIds.map((s) => [s, parsed.responses[s]!])) });
+  }
+  const policies = values.policy ?? (importedPolicies.length > 0 ? [] : DEFAULT_POLICIES);
   const scorer = values.scorer ?? DEFAULT_SCORER;
   const reasoning = oneOf<ReasoningMode>(values.reasoning ?? 'none', 'reasoning', ['none', 'file', 'generate']);
   const thought = reasoning === 'generate' ? (values.thought ?? scorer) : undefined;
@@ -131,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
     bootstrapReplicates: wholeNumber(values.bootstrap, 'bootstrap', 1000),
     reasoning,
     estimatorTemplate: template,
-    ...(values.limit ? { limitPerCategory: wholeNumber(values.limit, 'limit', 0) } : {}),
+    ...(limit !== undefined ? { limitPerCategory: limit } : {}),
   };
   const service = createEvaluationService({
     models: createNodeModelService(),
@@ -140,9 +168,10 @@ async function main(argv: string[]): Promise<number> {
   });
   const results = await service.run(
     {
-      benchmark: validation.benchmark,
+      benchmark,
       benchmarkSource: { name: path.basename(benchFile), sha256: await sha256Hex(benchText) },
       policies: policies.map(modelRef),
+      ...(importedPolicies.length > 0 ? { importedPolicies } : {}),
       estimator: modelRef(scorer),
       ...(thought ? { thought: modelRef(thought) } : {}),
       settings,

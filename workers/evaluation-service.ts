@@ -4,6 +4,7 @@
  * worker resumes from the store when it is run again. A plain object, testable without a worker.
  */
 import {
+  GOLD,
   ROLE_PLAY_TEMPLATE_VERSION,
   THOUGHT_TEMPLATE_VERSION,
   buildManifest,
@@ -14,6 +15,7 @@ import {
   runEvaluation,
   type EvaluationProgress,
   type EvaluationStore,
+  type PolicySpec,
   type ResultsFile,
 } from '../src/core/index.js';
 import type {
@@ -35,9 +37,27 @@ export interface EvaluationServiceConfig {
 const subjectOf = (p: EvaluationProgress): string =>
   'policy' in p ? p.policy : 'category' in p ? (p as { category: string }).category : '';
 
+/** Refuses imported policy ids that are empty, repeated, "gold" or a model policy's name. */
+function checkImportedIds(job: EvaluationJob): void {
+  const taken = new Set(job.policies.map(modelName));
+  for (const { id } of job.importedPolicies ?? []) {
+    if (id.trim() === '') throw new RangeError('an imported policy needs a non-empty id');
+    if (id === GOLD)
+      throw new RangeError(`"${GOLD}" names the golden responses; pick another id for imported responses`);
+    if (taken.has(id)) {
+      throw new RangeError(
+        `the imported policy id "${id}" is already ${job.policies.some((r) => modelName(r) === id) ? "a model policy's name" : 'taken by another imported policy'}; pick another`,
+      );
+    }
+    taken.add(id);
+  }
+}
+
 export function createEvaluationService(config: EvaluationServiceConfig): EvaluationService {
   return {
     async run(job: EvaluationJob, onProgress?: ProgressListener): Promise<ResultsFile> {
+      checkImportedIds(job);
+      const imported = job.importedPolicies ?? [];
       const store = await config.openStore();
       const counters = { hits: 0, computed: 0 };
       let tokensComputed = 0;
@@ -55,10 +75,18 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
       };
 
       const started = performance.now();
+      const policies: PolicySpec[] = [
+        ...job.policies.map((ref) => ({ id: modelName(ref), load: load(ref, ROLE_PLAY_TEMPLATE_VERSION) })),
+        // On no prototype, so that a sample ID such as "constructor" is only ever an own key.
+        ...imported.map((p) => ({
+          id: p.id,
+          responses: Object.assign(Object.create(null) as Record<string, string>, p.responses),
+        })),
+      ];
       const output = await runEvaluation(
         {
           benchmark: job.benchmark,
-          policies: job.policies.map((ref) => ({ id: modelName(ref), load: load(ref, ROLE_PLAY_TEMPLATE_VERSION) })),
+          policies,
           estimator: {
             id: modelName(job.estimator),
             load: load(job.estimator, estimatorTemplateVersion(job.settings)),
@@ -80,7 +108,16 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
           sha256: job.benchmarkSource.sha256 ?? (await hashValue(job.benchmark)),
           samples: job.benchmark.samples.length,
         },
-        policies: job.policies.map(entry),
+        policies: [
+          ...job.policies.map(entry),
+          ...(await Promise.all(
+            imported.map(async (p) => ({
+              id: p.id,
+              source: 'imported' as const,
+              sha256: await hashValue(p.responses),
+            })),
+          )),
+        ],
         estimator: entry(job.estimator),
         ...(job.thought ? { thought: entry(job.thought) } : {}),
         settings: job.settings,

@@ -43,6 +43,7 @@ export * from './metrics/bootstrap.js';
 export * from './pipeline/types.js';
 export * from './pipeline/fit.js';
 export * from './pipeline/run.js';
+export * from './pipeline/responses.js';
 export * from './pipeline/cached.js';
 export * from './pipeline/results.js';
 export * from './pipeline/manifest.js';

@@ -17,6 +17,15 @@ export interface EvaluationJob {
    */
   readonly benchmarkSource: { readonly name: string; readonly sha256: string | null };
   readonly policies: readonly ModelRef[];
+  /**
+   * Policies whose responses were imported (sample ID → response), for models that cannot run
+   * here; scored after the model policies. Their ids must differ from the model policies' names
+   * and from "gold".
+   */
+  readonly importedPolicies?: readonly {
+    readonly id: string;
+    readonly responses: Readonly<Record<string, string>>;
+  }[];
   readonly estimator: ModelRef;
   /** The model that writes the reasoning r, with `settings.reasoning === 'generate'`. */
   readonly thought?: ModelRef;

@@ -2,10 +2,11 @@
  * The evaluation pipeline on a real bundled model in Node: every reported pair score equals a
  * direct call to the model service, the MI in each row equals the O(pairs) recomputation from
  * the reported pairs, and a rerun through the cache makes no model call; the same with reasoning
- * written by a thought model and the null-prompt estimator.
+ * written by a thought model and the null-prompt estimator; imported responses that are the golden
+ * responses themselves give exactly the golden MI (EMI 0), and bad responses files are refused.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import {
   THOUGHT_TEMPLATE_VERSION,
   cachedModel,
   estimatorMessages,
+  hashValue,
   memoryStore,
   rolePlayMessages,
   runEvaluation,
@@ -246,5 +248,84 @@ describe('npm run evaluate with --reasoning generate and --estimator null-prompt
     expect(thought.out).toContain('--thought needs --reasoning generate');
     const kind = evaluate([...common, '--estimator', 'pmi']);
     expect(kind.out).toContain('--estimator must be one of reference, mixture, null-prompt');
+  }, 60_000);
+});
+
+describe('npm run evaluate with imported responses (--responses)', () => {
+  const ROOT = path.resolve(import.meta.dirname, '../..');
+  const evaluate = (args: string[]) => {
+    const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts/evaluate.ts'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    return { code: r.status, out: r.stdout + r.stderr };
+  };
+  // The samples --limit 2 selects, computed here independently: the first 2 of each category.
+  const selected = parsed.benchmark.categories.flatMap((c) =>
+    parsed.benchmark.samples.filter((s) => s.category === c.tag).slice(0, 2),
+  );
+  const golden = Object.fromEntries(selected.map((s) => [s.id, s.goldenResponse]));
+  const common = (dir: string) => ['--limit', '2', '--pairs', '2', '--bootstrap', '10', '--cache', dir];
+
+  it('scores golden responses imported as a policy exactly as the golden responses: MI(ŷ) = MI(y*), EMI 0', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-'));
+    const file = path.join(dir, 'mine.json');
+    writeFileSync(file, JSON.stringify(golden));
+    const out = path.join(dir, 'r.json');
+    const run = evaluate([...common(dir), '--scorer', MODEL, '--responses', `mine=${file}`, '--out', out]);
+    expect(run.code, run.out).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    // Without --policy only the imported policy runs.
+    expect(results.manifest.policies).toEqual([{ id: 'mine', source: 'imported', sha256: await hashValue(golden) }]);
+    expect(results.responses).toEqual({ mine: golden });
+    expect(results.rows).toHaveLength(parsed.benchmark.categories.length);
+    for (const row of results.rows) {
+      expect(row.policy).toBe('mine');
+      expect(row.n).toBe(2);
+      expect(Math.abs(row.miModel - row.miGold)).toBeLessThan(1e-12);
+      expect(Math.abs(row.emi)).toBeLessThan(1e-12);
+      if (row.remid !== null) expect(Math.abs(row.remid)).toBeLessThan(1e-12);
+    }
+    // The same pairs, scored the same.
+    type Pair = { policy: string; category: string; i: number; j: number; meanLogProb: number };
+    const key = (p: Pair) => `${p.category}/${p.i}/${p.j}`;
+    const gold = new Map<string, number>(
+      results.pairs.filter((p: Pair) => p.policy === GOLD).map((p: Pair) => [key(p), p.meanLogProb]),
+    );
+    const mine = results.pairs.filter((p: Pair) => p.policy === 'mine');
+    expect(mine).toHaveLength(gold.size);
+    for (const p of mine) expect(p.meanLogProb).toBe(gold.get(key(p)));
+    expect(run.out).toMatch(/^mine {2,}IDTest /m);
+  }, 120_000);
+
+  it('refuses a responses file with a problem, naming its path, before any model loads and without a stack trace', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-'));
+    const [left, ...kept] = selected;
+    const missing = path.join(dir, 'missing.json');
+    writeFileSync(missing, JSON.stringify(Object.fromEntries(kept.map((s) => [s.id, s.goldenResponse]))));
+    const run = evaluate([...common(dir), '--responses', `mine=${missing}`, '--out', path.join(dir, 'r.json')]);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(`${missing} does not hold valid responses for mine:`);
+    expect(run.out).toContain(
+      `(file): missing responses for 1 of the ${selected.length} samples to answer: ${JSON.stringify(left!.id)}`,
+    );
+    expect(run.out).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    expect(run.out).not.toContain('load ');
+
+    const wrongType = path.join(dir, 'wrong-type.json');
+    writeFileSync(wrongType, JSON.stringify({ ...golden, [left!.id]: 42 }));
+    const typed = evaluate([...common(dir), '--responses', `mine=${wrongType}`]);
+    expect(typed.code).toBe(1);
+    expect(typed.out).toContain(`[${JSON.stringify(left!.id)}]: expected a string, got a number`);
+
+    const good = path.join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify(golden));
+    const clash = evaluate([...common(dir), '--policy', MODEL, '--responses', `${MODEL}=${good}`]);
+    expect(clash.code).toBe(1);
+    expect(clash.out).toContain(`the imported policy id "${MODEL}" is already a model policy's name`);
+    const gold = evaluate([...common(dir), '--responses', `gold=${good}`]);
+    expect(gold.code).toBe(1);
+    expect(gold.out).toContain('"gold" names the golden responses');
+    for (const r of [typed, clash, gold]) expect(r.out).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
   }, 60_000);
 });

@@ -23,7 +23,10 @@ export interface ResultsManifest {
   readonly appVersion: string;
   readonly createdAt: string;
   readonly benchmark: { readonly name?: string; readonly sha256: string; readonly samples: number };
-  readonly policies: readonly (ModelManifestEntry | { readonly id: string; readonly source: 'imported' })[];
+  /** Imported policies carry the SHA-256 of their responses' canonical JSON (hashValue). */
+  readonly policies: readonly (
+    ModelManifestEntry | { readonly id: string; readonly source: 'imported'; readonly sha256?: string }
+  )[];
   readonly estimator: ModelManifestEntry;
   /** The model that wrote the reasoning r (reasoning 'generate' only). */
   readonly thought?: ModelManifestEntry;

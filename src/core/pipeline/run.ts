@@ -368,16 +368,27 @@ function summarize(
   return { rows, families };
 }
 
-export async function runEvaluation(request: EvaluationRequest, hooks: Hooks = {}): Promise<EvaluationOutput> {
-  const { benchmark, policies, settings } = request;
-  const kind = settings.estimatorKind ?? 'reference';
+/**
+ * The samples a run uses, category by category in the benchmark's order: with a limit, the first
+ * `limitPerCategory` of each category in file order. Hosts use it to know which samples imported
+ * responses must answer.
+ */
+export function selectedSamples(benchmark: Benchmark, limitPerCategory?: number): BenchmarkSample[] {
   const byCategory = new Map<string, BenchmarkSample[]>();
   for (const c of benchmark.categories) byCategory.set(c.tag, []);
   for (const s of benchmark.samples) byCategory.get(s.category)!.push(s);
-  if (settings.limitPerCategory !== undefined) {
-    for (const [tag, samples] of byCategory) byCategory.set(tag, samples.slice(0, settings.limitPerCategory));
-  }
-  const selected = [...byCategory.values()].flat();
+  return [...byCategory.values()].flatMap((samples) =>
+    limitPerCategory === undefined ? samples : samples.slice(0, limitPerCategory),
+  );
+}
+
+export async function runEvaluation(request: EvaluationRequest, hooks: Hooks = {}): Promise<EvaluationOutput> {
+  const { benchmark, policies, settings } = request;
+  const kind = settings.estimatorKind ?? 'reference';
+  const selected = selectedSamples(benchmark, settings.limitPerCategory);
+  const byCategory = new Map<string, BenchmarkSample[]>();
+  for (const c of benchmark.categories) byCategory.set(c.tag, []);
+  for (const s of selected) byCategory.get(s.category)!.push(s);
   checkRequest(request, selected);
   const counts: Counts = {
     truncatedPrompts: 0,
