@@ -3,13 +3,16 @@
  * stage with its ETA, tokens per second), the saved runs, and the results being viewed. The
  * pipeline runs in the evaluation worker; this class only starts, stops and records runs.
  */
-import type {
-  Benchmark,
-  EstimatorTemplate,
-  EvaluationSettings,
-  MiEstimatorKind,
-  ReasoningMode,
-  ResultsFile,
+import {
+  formatIssue,
+  parseResponsesText,
+  selectedSamples,
+  type Benchmark,
+  type EstimatorTemplate,
+  type EvaluationSettings,
+  type MiEstimatorKind,
+  type ReasoningMode,
+  type ResultsFile,
 } from '../core/index.js';
 import type { EvaluationJob, RunProgress, RunStage, SavedRun } from '../protocol/evaluation-service.js';
 import type { DeviceName } from '../protocol/model-service.js';
@@ -64,6 +67,13 @@ export interface StageProgress {
   readonly updatedAt: number;
 }
 
+/** A responses file the user chose: kept as text, checked against the samples when a run starts. */
+export interface ImportedResponses {
+  readonly id: string;
+  readonly fileName: string;
+  readonly text: string;
+}
+
 export type RunPhase = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** How the list shows a saved run: a run still `running` in the store but not in this page was interrupted. */
@@ -101,7 +111,7 @@ export function etaSeconds(p: StageProgress): number | null {
 const plain = <T>(value: T): T => $state.snapshot(value) as T;
 
 const describeJob = (job: EvaluationJob): string =>
-  `${job.policies.map((p) => p.id).join(', ')} on ${job.benchmarkSource.name}` +
+  `${[...job.policies.map((p) => p.id), ...(job.importedPolicies ?? []).map((p) => `${p.id} (imported)`)].join(', ')} on ${job.benchmarkSource.name}` +
   (job.settings.limitPerCategory ? ` (${job.settings.limitPerCategory} per category)` : '');
 
 export class RunState {
@@ -115,6 +125,7 @@ export class RunState {
   #now = $state(0);
   #runs = $state.raw<readonly RunListItem[]>([]);
   #viewed = $state.raw<SavedRun | null>(null);
+  #imported = $state.raw<readonly ImportedResponses[]>([]);
   #currentId: string | null = null;
   #controller: AbortController | null = null;
 
@@ -143,6 +154,10 @@ export class RunState {
   get viewed() {
     return this.#viewed;
   }
+  /** Imported responses that will answer as policies beside the models. */
+  get imported() {
+    return this.#imported;
+  }
   get cacheHits() {
     return this.#cacheHits;
   }
@@ -150,6 +165,19 @@ export class RunState {
   get tokensPerSecond(): number {
     const seconds = (this.#now - this.#runStartedAt) / 1000;
     return seconds > 0 ? this.#tokensComputed / seconds : 0;
+  }
+
+  /** Adds (or replaces, by id) a policy whose responses come from a file. */
+  addImported(id: string, fileName: string, text: string): void {
+    const name = id.trim();
+    if (!name) return this.fail('name the imported policy');
+    this.#imported = [...this.#imported.filter((r) => r.id !== name), { id: name, fileName, text }];
+    if (this.#phase === 'failed') this.#phase = 'idle';
+    this.#error = '';
+  }
+
+  removeImported(id: string): void {
+    this.#imported = this.#imported.filter((r) => r.id !== id);
   }
 
   /** Reads the saved runs; call once when the page starts. */
@@ -163,7 +191,7 @@ export class RunState {
   async start(benchmark: RunBenchmark): Promise<void> {
     if (this.running) return;
     const o = plain(this.options);
-    if (o.policies.length === 0) return this.fail('choose at least one policy');
+    if (o.policies.length === 0 && this.#imported.length === 0) return this.fail('choose at least one policy');
     if (!o.estimator) return this.fail('choose an estimator');
     const settings: EvaluationSettings = {
       estimatorKind: o.estimatorKind,
@@ -175,10 +203,24 @@ export class RunState {
       estimatorTemplate: o.reasoning === 'none' ? o.estimatorTemplate : 'est-v1',
       ...(o.limitPerCategory ? { limitPerCategory: o.limitPerCategory } : {}),
     };
+    // Imported responses must answer every sample the run uses (the limit decides which).
+    const wanted = selectedSamples(benchmark.benchmark, o.limitPerCategory ?? undefined).map((s) => s.id);
+    const known = benchmark.benchmark.samples.map((s) => s.id);
+    const importedPolicies = [];
+    for (const file of this.#imported) {
+      const parsed = parseResponsesText(file.text, wanted, { knownIds: known });
+      if (!parsed.ok) {
+        return this.fail(`${file.fileName} (${file.id}) was refused:\n` + parsed.errors.map(formatIssue).join('\n'));
+      }
+      const responses: Record<string, string> = Object.create(null);
+      for (const id of wanted) responses[id] = parsed.responses[id]!;
+      importedPolicies.push({ id: file.id, responses });
+    }
     const job: EvaluationJob = {
       benchmark: benchmark.benchmark,
       benchmarkSource: { name: benchmark.name, sha256: benchmark.sha256 },
       policies: o.policies.map((id) => ({ source: 'bundled', id })),
+      ...(importedPolicies.length > 0 ? { importedPolicies } : {}),
       estimator: { source: 'bundled', id: o.estimator },
       ...(o.reasoning === 'generate' ? { thought: { source: 'bundled', id: o.thought || o.estimator } as const } : {}),
       settings,

@@ -168,7 +168,7 @@ async function policyResponses(
   { onProgress, signal }: Hooks,
 ): Promise<Record<string, string>> {
   if (policy.id === GOLD) throw new RangeError(`"${GOLD}" names the golden responses; pick another policy id`);
-  const answers: Record<string, string> = {};
+  const answers: Record<string, string> = Object.create(null); // sample IDs are data: "__proto__" must be a plain key
   if (policy.responses) {
     const missing = selected.filter((s) => policy.responses![s.id] === undefined);
     if (missing.length > 0) {
@@ -203,7 +203,7 @@ async function writeReasoning(
   { onProgress, signal }: Hooks,
 ): Promise<Record<string, string>> {
   const model = await thought.load();
-  const written: Record<string, string> = {};
+  const written: Record<string, string> = Object.create(null);
   for (const [k, s] of selected.entries()) {
     throwIfAborted(signal);
     const fitted = await withOldestTurnsDropped(s, (x) => model.generate(thoughtMessages(x), THOUGHT_GENERATION));
@@ -399,7 +399,7 @@ export async function runEvaluation(request: EvaluationRequest, hooks: Hooks = {
   };
 
   // 1. Policy responses.
-  const responses: Record<string, Record<string, string>> = {};
+  const responses: Record<string, Record<string, string>> = Object.create(null);
   for (const policy of policies) responses[policy.id] = await policyResponses(policy, selected, counts, hooks);
 
   // 2. Reasoning written by the thought model (after the policies: hosts may hold one model at a time).

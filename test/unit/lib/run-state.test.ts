@@ -108,6 +108,34 @@ describe('RunState', () => {
     expect(runner.jobs[2]!.settings.estimatorTemplate).toBe('rp-v1');
   });
 
+  it('adds imported responses as policies, answering exactly the samples the run uses', async () => {
+    const { runner, state } = setup();
+    await state.init(['m']);
+    const small = {
+      meta: {},
+      categories: [{ tag: 'IDTest' }, { tag: 'french' }],
+      samples: [
+        { id: 'a', category: 'IDTest' },
+        { id: 'b', category: 'IDTest' },
+        { id: 'c', category: 'french' },
+        { id: 'd', category: 'french' },
+      ],
+    } as unknown as Benchmark;
+    state.options.limitPerCategory = 1;
+    state.addImported('mine', 'mine.json', JSON.stringify({ a: 'A', b: 'B', c: 'C', d: 'D' }));
+    await state.start({ ...source, benchmark: small });
+    // With one sample per category only a and c are asked; b and d are known but not sent.
+    expect(runner.jobs[0]!.importedPolicies).toEqual([{ id: 'mine', responses: { a: 'A', c: 'C' } }]);
+
+    state.addImported('mine', 'short.json', JSON.stringify({ a: 'A' }));
+    expect(state.imported.map((i) => i.fileName)).toEqual(['short.json']);
+    await state.start({ ...source, benchmark: small });
+    expect(runner.jobs).toHaveLength(1);
+    expect(state.phase).toBe('failed');
+    expect(state.error).toMatch(/short\.json \(mine\) was refused/);
+    expect(state.error).toMatch(/"c"/);
+  });
+
   it('refuses to start without a policy or an estimator, and says why', async () => {
     const { runner, state } = setup();
     await state.init([]);
