@@ -39,6 +39,11 @@ export * from './metrics/pairs.js';
 export * from './metrics/mi.js';
 export * from './metrics/bootstrap.js';
 
+// The upper bound: representation JS divergence, bound terms, validation
+export * from './bound/rjsd.js';
+export * from './bound/bound.js';
+export * from './bound/validation.js';
+
 // The evaluation pipeline: policy responses, estimator scores, R-EMID
 export * from './pipeline/types.js';
 export * from './pipeline/fit.js';
