@@ -27,7 +27,9 @@ export function evaluationModel(
     async score(groups) {
       const result = await service.score(groups);
       onTokens(result.timings.forwardTokens);
-      return result.groups.map((g) => g.map((s) => ({ meanLogProb: s.meanLogProb, tokens: s.tokenIds.length })));
+      return result.groups.map((g) =>
+        g.map((s) => ({ meanLogProb: s.meanLogProb, tokens: s.tokenIds.length, meanEntropy: s.meanEntropy })),
+      );
     },
     async generate(prompt, options) {
       const { text, tokenIds } = await service.generate(prompt, options);

@@ -40,6 +40,7 @@ import {
   tokenSpanFromChars,
   tokenLogProb,
   tokenRank,
+  tokenEntropy,
   summarizeLogProbs,
   piecesFromPrefixes,
   cutAtStop,
@@ -186,12 +187,14 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const n = span.end - span.start;
     const logProbs = new Float32Array(n);
     const ranks = new Int32Array(n);
+    const entropies = new Float32Array(n);
     const firstKeptPosition = paddedLength - keptRows;
     for (let t = 0; t < n; t++) {
       // The token at position p is predicted by the logits at position p − 1.
       const row = batchRow * keptRows + (span.start + t - 1 - firstKeptPosition);
       logProbs[t] = tokenLogProb(logits, row, vocab, ids[span.start + t]!);
       ranks[t] = tokenRank(logits, row, vocab, ids[span.start + t]!);
+      entropies[t] = tokenEntropy(logits, row, vocab);
     }
     const tokenIds = Int32Array.from(ids.slice(span.start, span.end));
     const prefixTexts = Array.from({ length: n }, (_, t) =>
@@ -202,6 +205,8 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       tokenTexts: piecesFromPrefixes(prefixTexts),
       logProbs,
       ranks,
+      entropies,
+      meanEntropy: summarizeLogProbs(entropies).meanLogProb,
       ...summarizeLogProbs(logProbs),
       contextTokens: span.start,
     };

@@ -22,8 +22,10 @@ export async function openDiskStore(dir: string): Promise<EvaluationStore> {
   for (const line of await read(scoresFile)) {
     // A line cut short by an interrupted write is skipped; its pair is computed again.
     try {
-      const { key, meanLogProb, tokens } = JSON.parse(line);
-      scores.set(key, { meanLogProb, tokens });
+      const { key, meanLogProb, tokens, meanEntropy } = JSON.parse(line);
+      // Lines written before scores carried the predictive entropy are computed again.
+      if (typeof meanEntropy !== 'number') continue;
+      scores.set(key, { meanLogProb, tokens, meanEntropy });
     } catch {
       continue;
     }

@@ -41,6 +41,32 @@ export function tokenLogProb(logits: ArrayLike<number>, rowIndex: number, vocabS
   return (logits[offset + tokenId]! - logSumExp(logits, offset, vocabSize)) as Nats;
 }
 
+/**
+ * Entropy of the next-token distribution at one row of logits, in nats:
+ *   H = −Σ_k p_k log p_k = logsumexp(z) − Σ_k p_k z_k,   p = softmax(z).
+ * The second form needs one pass for the max, one for the sums; exp(z − max) keeps it finite.
+ */
+export function tokenEntropy(logits: ArrayLike<number>, rowIndex: number, vocabSize: number): Nats {
+  const offset = rowIndex * vocabSize;
+  let max = -Infinity;
+  for (let j = 0; j < vocabSize; j++) {
+    const v = logits[offset + j]!;
+    if (v > max || Number.isNaN(v)) max = v;
+  }
+  if (Number.isNaN(max)) return NaN as Nats;
+  let sum = 0;
+  let weighted = 0;
+  for (let j = 0; j < vocabSize; j++) {
+    const z = logits[offset + j]!;
+    if (z === -Infinity) continue; // p = 0 contributes nothing (and 0 · −∞ would be NaN)
+    const e = Math.exp(z - max);
+    sum += e;
+    weighted += e * (z - max);
+  }
+  // H = log Σe + max − (Σ e·z)/Σe  with z shifted by max on both sides.
+  return Math.max(0, Math.log(sum) - weighted / sum) as Nats;
+}
+
 /** Sum and mean of per-token log-probs, in nats. The mean of an empty span is NaN, not 0. */
 export function summarizeLogProbs(logProbs: ArrayLike<number>): {
   sumLogProb: Nats;

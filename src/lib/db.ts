@@ -9,8 +9,11 @@ import type { SavedRun } from '../protocol/evaluation-service.js';
 
 export const DB_NAME = 'rolescope';
 export const DB_VERSION = 2;
-/** Bumped when a record's shape changes; records of another version are ignored on read. */
-export const RECORD_FORMAT = 1;
+/**
+ * Bumped when a record's shape changes; records of another version are ignored on read (and
+ * computed again). 2: scores carry the predictive entropy of each response token.
+ */
+export const RECORD_FORMAT = 2;
 
 interface Versioned {
   readonly key: string;
@@ -30,6 +33,7 @@ export interface GenerationRecord extends GenerateResult, Versioned {
 export interface PairScoreRecord extends Versioned {
   readonly meanLogProb: number;
   readonly tokens: number;
+  readonly meanEntropy: number;
 }
 
 export interface TextRecord extends Versioned {

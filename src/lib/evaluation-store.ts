@@ -17,7 +17,9 @@ export class IdbEvaluationStore implements EvaluationStore {
     const tx = this.db.transaction('pairScores', 'readonly');
     const records = await Promise.all(keys.map((key) => tx.store.get(key)));
     await tx.done;
-    return records.map((r) => (isCurrent(r) ? { meanLogProb: r.meanLogProb, tokens: r.tokens } : undefined));
+    return records.map((r) =>
+      isCurrent(r) ? { meanLogProb: r.meanLogProb, tokens: r.tokens, meanEntropy: r.meanEntropy } : undefined,
+    );
   }
 
   /** One transaction: a call's scores are all stored or none are. */
@@ -27,7 +29,14 @@ export class IdbEvaluationStore implements EvaluationStore {
     const createdAt = Date.now();
     await Promise.all([
       ...entries.map(({ key, value }) =>
-        tx.store.put({ key, meanLogProb: value.meanLogProb, tokens: value.tokens, format: RECORD_FORMAT, createdAt }),
+        tx.store.put({
+          key,
+          meanLogProb: value.meanLogProb,
+          tokens: value.tokens,
+          meanEntropy: value.meanEntropy ?? NaN,
+          format: RECORD_FORMAT,
+          createdAt,
+        }),
       ),
       tx.done,
     ]);

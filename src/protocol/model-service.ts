@@ -60,6 +60,10 @@ export interface ResponseScore {
   readonly logProbs: Float32Array;
   /** Rank of each token among the vocabulary at its position (1 = the model's top choice). */
   readonly ranks: Int32Array;
+  /** Entropy of the model's next-token distribution at each response position, in nats. */
+  readonly entropies: Float32Array;
+  /** Mean of `entropies`: the model's predictive entropy over the response, nats per token. */
+  readonly meanEntropy: number;
   readonly sumLogProb: number;
   readonly meanLogProb: number;
   /** Tokens before the response (template + context). */

@@ -59,7 +59,8 @@ export function cachedModel(
         const toStore: { key: string; value: PairScore }[] = [];
         missing.forEach(({ gi, ri }, m) =>
           ri.forEach((r, j) => {
-            const value = { meanLogProb: computed[m]![j]!.meanLogProb, tokens: computed[m]![j]!.tokens };
+            const { meanLogProb, tokens, meanEntropy } = computed[m]![j]!;
+            const value = { meanLogProb, tokens, ...(meanEntropy !== undefined ? { meanEntropy } : {}) };
             results[gi]![r] = value;
             toStore.push({ key: keys[gi]![r]!, value });
           }),

@@ -11,6 +11,8 @@ import type { MiEstimatorKind } from '../metrics/bootstrap.js';
 export interface PairScore {
   readonly meanLogProb: number;
   readonly tokens: number;
+  /** The scorer's mean predictive entropy over the response, nats per token (for the bound's Ĥ). */
+  readonly meanEntropy?: number;
 }
 
 /** A loaded model as the pipeline uses it; errors carry the model service's names. */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { logSoftmax, logSumExp, summarizeLogProbs, tokenLogProb, tokenRank } from '../../../src/core/index.js';
+import {
+  logSoftmax,
+  logSumExp,
+  summarizeLogProbs,
+  tokenEntropy,
+  tokenLogProb,
+  tokenRank,
+} from '../../../src/core/index.js';
 
 describe('logSumExp / logSoftmax', () => {
   it('matches hand-computed values', () => {
@@ -46,5 +53,23 @@ describe('logSumExp / logSoftmax', () => {
     expect(s.sumLogProb).toBeCloseTo(-6.5, 12);
     expect(s.meanLogProb).toBeCloseTo(-6.5 / 3, 12);
     expect(summarizeLogProbs([]).meanLogProb).toBeNaN();
+  });
+});
+
+describe('tokenEntropy', () => {
+  it('equals −Σ p log p computed by hand', () => {
+    // Row 1 of two: logits [0, ln 2, ln 3] → p = [1/6, 2/6, 3/6].
+    const logits = [9, 9, 9, 0, Math.log(2), Math.log(3)];
+    const p = [1 / 6, 2 / 6, 3 / 6];
+    const expected = -p.reduce((s, q) => s + q * Math.log(q), 0);
+    expect(tokenEntropy(logits, 1, 3)).toBeCloseTo(expected, 12);
+  });
+  it('is ln V for a flat row, 0 for a certain one, and ignores −Infinity logits', () => {
+    expect(tokenEntropy([5, 5, 5, 5], 0, 4)).toBeCloseTo(Math.log(4), 12);
+    expect(tokenEntropy([0, -Infinity, -Infinity], 0, 3)).toBe(0);
+    expect(tokenEntropy([1000, 1000, -Infinity], 0, 3)).toBeCloseTo(Math.log(2), 12);
+  });
+  it('is NaN for a row with NaN', () => {
+    expect(tokenEntropy([0, NaN, 1], 0, 3)).toBeNaN();
   });
 });

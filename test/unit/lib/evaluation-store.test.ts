@@ -19,13 +19,13 @@ describe('IdbEvaluationStore', () => {
   it('returns stored scores and texts in order, undefined where missing', async () => {
     const store = await IdbEvaluationStore.open(freshName());
     await store.putScores([
-      { key: 'a', value: { meanLogProb: -1.25, tokens: 4 } },
-      { key: 'b', value: { meanLogProb: -0.5, tokens: 9 } },
+      { key: 'a', value: { meanLogProb: -1.25, tokens: 4, meanEntropy: 2.5 } },
+      { key: 'b', value: { meanLogProb: -0.5, tokens: 9, meanEntropy: 0.75 } },
     ]);
     expect(await store.getScores(['b', 'missing', 'a'])).toEqual([
-      { meanLogProb: -0.5, tokens: 9 },
+      { meanLogProb: -0.5, tokens: 9, meanEntropy: 0.75 },
       undefined,
-      { meanLogProb: -1.25, tokens: 4 },
+      { meanLogProb: -1.25, tokens: 4, meanEntropy: 2.5 },
     ]);
     await store.putText('g', 'Hello there.');
     expect(await store.getText('g')).toBe('Hello there.');
@@ -38,8 +38,15 @@ describe('IdbEvaluationStore', () => {
     const store = await IdbEvaluationStore.open(name);
     store.close();
     const db = await openRolescopeDb(name);
-    await db.put('pairScores', { key: 'old', meanLogProb: -2, tokens: 3, format: RECORD_FORMAT + 1, createdAt: 0 });
-    await db.put('texts', { key: 'old', text: 'x', format: RECORD_FORMAT + 1, createdAt: 0 });
+    await db.put('pairScores', {
+      key: 'old',
+      meanLogProb: -2,
+      tokens: 3,
+      meanEntropy: 1,
+      format: RECORD_FORMAT - 1,
+      createdAt: 0,
+    });
+    await db.put('texts', { key: 'old', text: 'x', format: RECORD_FORMAT - 1, createdAt: 0 });
     db.close();
     const reopened = await IdbEvaluationStore.open(name);
     expect(await reopened.getScores(['old'])).toEqual([undefined]);
@@ -83,7 +90,7 @@ describe('IdbRunStore', () => {
 });
 
 describe('database upgrade', () => {
-  it('keeps version 1 scores and adds the version 2 stores', async () => {
+  it('keeps version 1 data and adds the version 2 stores', async () => {
     expect(DB_VERSION).toBe(2);
     const name = freshName();
     // A database as version 1 of the app created it, with one cached score.
@@ -96,7 +103,7 @@ describe('database upgrade', () => {
     await v1.put('scores', {
       key: 'k1',
       modelId: 'm',
-      format: RECORD_FORMAT,
+      format: 1,
       createdAt: 1,
       tokenIds: new Int32Array([5]),
       tokenTexts: ['a'],
@@ -108,11 +115,14 @@ describe('database upgrade', () => {
     });
     v1.close();
 
+    // The record survives the upgrade, but it lacks the entropies of format 2: it reads as missing
+    // (so it is computed again) rather than as a score without them.
     const cache = await IdbScoreCache.open(name);
-    expect((await cache.getScores(['k1']))[0]?.meanLogProb).toBe(-0.5);
+    expect(await cache.getScores(['k1'])).toEqual([undefined]);
     cache.close();
     const db = await openRolescopeDb(name);
     expect([...db.objectStoreNames].sort()).toEqual(['generations', 'pairScores', 'runs', 'scores', 'texts']);
+    expect((await db.get('scores', 'k1'))?.meanLogProb).toBe(-0.5);
     db.close();
   });
 });

@@ -39,6 +39,8 @@ function fakeScore(response: string): ResponseScore {
     tokenTexts: [...response],
     logProbs,
     ranks: new Int32Array(response.length).fill(1),
+    entropies: new Float32Array(response.length).fill(2),
+    meanEntropy: 2,
     sumLogProb: sum,
     meanLogProb: sum / response.length,
     contextTokens: 7,
