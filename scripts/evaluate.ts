@@ -4,18 +4,21 @@
  *                     [--template rp-v1|est-v1] [--estimator reference|mixture|null-prompt]
  *                     [--pairs 1000] [--seed 42] [--limit N] [--bootstrap 1000]
  *                     [--out results.json] [--cache dir] [--responses id=file.json ...]
+ *                     [--encoder input-embeddings:<bundled model>|hub:<id> | --no-bound] [--h-hat nats]
  * R-EMID per category and shift family for each policy, with the same core and model service as
  * the app. Models are bundled ids (rolescope-tiny-en) or Hub ids (hub:onnx-community/...). Every
  * score and generation is cached on disk, so an interrupted run resumes where it stopped.
  * --reasoning file takes r from the benchmark; generate has the --thought model (default: the
  * scorer) write r from x alone (template th-v1). Reasoning needs the est-v1 template, which is
  * then the default; the default otherwise is rp-v1 for bundled scorers and est-v1 for Hub ones.
+ * The upper bound (method.md section 4) is computed with --encoder (default the bundled
+ * multilingual model's input embeddings); --h-hat replaces the estimate of Ĥ; --no-bound skips it.
  * --responses id=file.json adds a policy whose responses were written elsewhere: a JSON object of
  * sample_ID → response (or a list / JSON Lines of {sample_ID, response}) answering every sample
  * the run uses (with --limit, the first N of each category); without --policy, only the imported
  * policies run. A bad file is refused with the path of each problem, before any model loads.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -30,14 +33,23 @@ import {
   type ReasoningMode,
 } from '../src/core/index.js';
 import type { ProgressListener } from '../src/protocol/evaluation-service.js';
+import type { EncoderRef } from '../src/protocol/model-service.js';
 import { modelRef } from '../workers/evaluation-model.js';
-import { createEvaluationService } from '../workers/evaluation-service.js';
+import { createEvaluationService, encoderName } from '../workers/evaluation-service.js';
 import { openDiskStore } from '../workers/node-evaluation.js';
 import { createNodeModelService } from '../workers/node.js';
 import { DEMO_BENCHMARK_FILE } from './lib/demo-benchmark.js';
 
 const DEFAULT_POLICIES = ['rolescope-tiny-en', 'rolescope-tiny-multi'];
 const DEFAULT_SCORER = 'rolescope-tiny-multi';
+const DEFAULT_ENCODER = 'input-embeddings:rolescope-tiny-multi';
+
+/** `input-embeddings:<bundled model>` or `hub:<owner/name>`. */
+function encoderRef(name: string): EncoderRef {
+  if (name.startsWith('input-embeddings:')) return { kind: 'input-embeddings', model: name.slice(17) };
+  if (name.startsWith('hub:')) return { kind: 'hub', id: name.slice(4) };
+  throw new Error(`--encoder must be input-embeddings:<bundled model> or hub:<owner/name>, got "${name}"`);
+}
 
 function wholeNumber(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -101,6 +113,9 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       limit: { type: 'string' },
       bootstrap: { type: 'string' },
+      encoder: { type: 'string' },
+      'h-hat': { type: 'string' },
+      'no-bound': { type: 'boolean' },
       estimator: { type: 'string' },
       out: { type: 'string' },
       cache: { type: 'string' },
@@ -152,6 +167,9 @@ async function main(argv: string[]): Promise<number> {
     'mixture',
     'null-prompt',
   ]);
+  const encoder = values['no-bound'] ? undefined : encoderRef(values.encoder ?? DEFAULT_ENCODER);
+  const hHat = values['h-hat'];
+  if (hHat !== undefined && !(Number(hHat) >= 0)) throw new Error(`--h-hat expects nats per token ≥ 0, got "${hHat}"`);
   const settings: EvaluationSettings = {
     estimatorKind,
     maxPairs: wholeNumber(values.pairs, 'pairs', 1000),
@@ -160,6 +178,9 @@ async function main(argv: string[]): Promise<number> {
     reasoning,
     estimatorTemplate: template,
     ...(limit !== undefined ? { limitPerCategory: limit } : {}),
+    ...(encoder
+      ? { bound: { encoder: encoderName(encoder), ...(hHat !== undefined ? { hHatOverride: Number(hHat) } : {}) } }
+      : {}),
   };
   const service = createEvaluationService({
     models: createNodeModelService(),
@@ -174,6 +195,7 @@ async function main(argv: string[]): Promise<number> {
       ...(importedPolicies.length > 0 ? { importedPolicies } : {}),
       estimator: modelRef(scorer),
       ...(thought ? { thought: modelRef(thought) } : {}),
+      ...(encoder ? { encoder } : {}),
       settings,
       device: 'cpu',
     },
@@ -181,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
   );
   const { rows, families, manifest } = results;
   const out = path.resolve(values.out ?? 'results.json');
+  await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(results, null, 1) + '\n');
   await writeFile(out.replace(/\.json$/, '') + '.csv', rowsToCsv(rows) + '\n');
 
@@ -189,12 +212,33 @@ async function main(argv: string[]): Promise<number> {
       `${estimatorKind} MI, reasoning ${reasoning}${thought ? ` by ${thought}` : ''}`,
   );
   console.log(
-    'policy'.padEnd(22) + 'category'.padEnd(22) + 'shift'.padEnd(10) + '   n   MI(ŷ)   MI(y*)    EMI   R-EMID  95% CI',
+    'policy'.padEnd(22) +
+      'category'.padEnd(22) +
+      'shift'.padEnd(10) +
+      '   n   MI(ŷ)   MI(y*)    EMI   R-EMID  95% CI'.padEnd(62) +
+      (encoder ? '  bound  (user/char/dial share)' : ''),
   );
   for (const r of rows) {
     const ci = r.remidCi ? `[${fmt(r.remidCi[0])}, ${fmt(r.remidCi[1])}]` : '';
+    const b = r.bound;
+    const bound = b
+      ? `${fmt(b.published).padStart(7)}  ` +
+        (b.shares ? `(${fmt(b.shares.user, 2)}/${fmt(b.shares.character, 2)}/${fmt(b.shares.dialogue, 2)})` : '')
+      : '';
     console.log(
-      `${r.policy.padEnd(22)}${r.category.padEnd(22)}${r.shift.padEnd(10)}${String(r.n).padStart(4)} ${fmt(r.miModel).padStart(7)} ${fmt(r.miGold).padStart(7)} ${fmt(r.emi).padStart(7)} ${fmt(r.remid).padStart(7)}  ${ci}`,
+      `${r.policy.padEnd(22)}${r.category.padEnd(22)}${r.shift.padEnd(10)}` +
+        `${String(r.n).padStart(4)} ${fmt(r.miModel).padStart(7)} ${fmt(r.miGold).padStart(7)} ${fmt(r.emi).padStart(7)} ${fmt(r.remid).padStart(7)}  ${ci}`.padEnd(
+          62,
+        ) +
+        bound,
+    );
+  }
+  const v = results.boundValidation;
+  if (v) {
+    console.log(
+      `
+bound (published form; encoder ${manifest.encoder?.id}): held for ${v.n - v.violations.length} of ${v.n} pairs; ` +
+        `Pearson r ${fmt(v.pearson)} (p ${fmt(v.pearsonP, 4)}), Spearman ρ ${fmt(v.spearman)} (p ${fmt(v.spearmanP, 4)})`,
     );
   }
   console.log('\nper shift family (sample-weighted)');

@@ -15,6 +15,8 @@ import {
   runEvaluation,
   type EvaluationProgress,
   type EvaluationStore,
+  type ModelManifestEntry,
+  type TextEncoder,
   type PolicySpec,
   type ResultsFile,
 } from '../src/core/index.js';
@@ -24,7 +26,7 @@ import type {
   ProgressListener,
   RunStage,
 } from '../src/protocol/evaluation-service.js';
-import type { LoadedModelInfo, ModelRef, ModelService } from '../src/protocol/model-service.js';
+import type { EncoderRef, LoadedModelInfo, ModelRef, ModelService } from '../src/protocol/model-service.js';
 import { evaluationModel, manifestEntry, modelName } from './evaluation-model.js';
 
 export interface EvaluationServiceConfig {
@@ -53,6 +55,13 @@ function checkImportedIds(job: EvaluationJob): void {
   }
 }
 
+/** Texts per embed call. */
+const EMBED_CHUNK = 64;
+
+/** How results name an encoder: `input-embeddings:<bundled model>` or `hub:<id>`. */
+export const encoderName = (ref: EncoderRef): string =>
+  ref.kind === 'input-embeddings' ? `input-embeddings:${ref.model}` : `hub:${ref.id}`;
+
 export function createEvaluationService(config: EvaluationServiceConfig): EvaluationService {
   return {
     async run(job: EvaluationJob, onProgress?: ProgressListener): Promise<ResultsFile> {
@@ -74,6 +83,30 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
         return cachedModel(model, info.fingerprint, store, templateVersion, counters);
       };
 
+      let encoderEntry: ModelManifestEntry | undefined;
+      const encoder = job.encoder;
+      const loadEncoder = async (): Promise<TextEncoder> => ({
+        id: encoderName(encoder!),
+        async embed(texts) {
+          const rows: Float32Array[] = [];
+          // Chunks keep a Hub encoder's activations small; the bundled one does not mind either way.
+          for (let at = 0; at < texts.length; at += EMBED_CHUNK) {
+            const chunk = await config.models.embed(encoder!, texts.slice(at, at + EMBED_CHUNK));
+            encoderEntry ??= {
+              id: encoderName(encoder!),
+              source: encoder!.kind === 'hub' ? 'hub' : 'bundled',
+              filesHash: chunk.fingerprint.filesHash,
+              dtype: chunk.fingerprint.dtype,
+              device: chunk.fingerprint.deviceClass,
+            };
+            for (let r = 0; r * chunk.dims < chunk.vectors.length; r++)
+              rows.push(chunk.vectors.subarray(r * chunk.dims, (r + 1) * chunk.dims));
+          }
+          return rows;
+        },
+      });
+      if (job.settings.bound && !encoder) throw new RangeError('the bound needs an encoder (job.encoder)');
+
       const started = performance.now();
       const policies: PolicySpec[] = [
         ...job.policies.map((ref) => ({ id: modelName(ref), load: load(ref, ROLE_PLAY_TEMPLATE_VERSION) })),
@@ -94,6 +127,7 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
           ...(job.thought
             ? { thought: { id: modelName(job.thought), load: load(job.thought, THOUGHT_TEMPLATE_VERSION) } }
             : {}),
+          ...(encoder ? { encoder: { id: encoderName(encoder), load: loadEncoder } } : {}),
           settings: job.settings,
         },
         { onProgress: (p) => emit(p.stage, subjectOf(p), p.done, p.total) },
@@ -120,6 +154,7 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
         ],
         estimator: entry(job.estimator),
         ...(job.thought ? { thought: entry(job.thought) } : {}),
+        ...(encoderEntry ? { encoder: encoderEntry } : {}),
         settings: job.settings,
         counts: output.counts,
         timings: {

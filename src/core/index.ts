@@ -52,6 +52,7 @@ export * from './pipeline/responses.js';
 export * from './pipeline/cached.js';
 export * from './pipeline/results.js';
 export * from './pipeline/manifest.js';
+export * from './pipeline/bound-stage.js';
 
 // Bundled models and samples
 export * from './demo-samples.js';

@@ -6,7 +6,7 @@
 import type { Benchmark } from '../core/benchmark/format.js';
 import type { EvaluationProgress, EvaluationSettings } from '../core/pipeline/types.js';
 import type { ResultsFile } from '../core/pipeline/results.js';
-import type { DeviceName, ModelRef } from './model-service.js';
+import type { DeviceName, EncoderRef, ModelRef } from './model-service.js';
 
 /** Everything a run needs; plain data, so it can be saved and run again after a reload. */
 export interface EvaluationJob {
@@ -29,6 +29,8 @@ export interface EvaluationJob {
   readonly estimator: ModelRef;
   /** The model that writes the reasoning r, with `settings.reasoning === 'generate'`. */
   readonly thought?: ModelRef;
+  /** The text encoder of the bound (with `settings.bound`). */
+  readonly encoder?: EncoderRef;
   readonly settings: EvaluationSettings;
   readonly device: DeviceName | 'auto';
 }

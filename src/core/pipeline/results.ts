@@ -30,6 +30,8 @@ export interface ResultsManifest {
   readonly estimator: ModelManifestEntry;
   /** The model that wrote the reasoning r (reasoning 'generate' only). */
   readonly thought?: ModelManifestEntry;
+  /** The text encoder of the bound's divergences, when the run computed the bound. */
+  readonly encoder?: ModelManifestEntry;
   readonly settings: EvaluationSettings;
   /** Prompt-template versions; `thought` with reasoning 'generate' only. */
   readonly templates: { readonly policy: string; readonly estimator: string; readonly thought?: string };
@@ -46,6 +48,10 @@ export interface ResultsFile {
   readonly responses: EvaluationOutput['responses'];
   /** The reasoning r the thought model wrote, by sample ID (reasoning 'generate' only). */
   readonly reasoning?: EvaluationOutput['reasoning'];
+  /** With the bound: its correlation with R-EMID across rows (published form), and whether it held. */
+  readonly boundValidation?: EvaluationOutput['boundValidation'];
+  /** With the bound: each model policy's predictive entropy over its own responses (for Ĥ). */
+  readonly policyEntropies?: EvaluationOutput['policyEntropies'];
 }
 
 export function resultsFile(manifest: ResultsManifest, output: EvaluationOutput): ResultsFile {
@@ -56,6 +62,8 @@ export function resultsFile(manifest: ResultsManifest, output: EvaluationOutput)
     pairs: output.pairs,
     responses: output.responses,
     ...(output.reasoning ? { reasoning: output.reasoning } : {}),
+    ...(output.boundValidation ? { boundValidation: output.boundValidation } : {}),
+    ...(output.policyEntropies ? { policyEntropies: output.policyEntropies } : {}),
   };
 }
 

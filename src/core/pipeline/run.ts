@@ -14,8 +14,11 @@ import type { ScoredPair } from '../metrics/mi.js';
 import { rolePlayMessages, type ChatMessage, type RolePlayInput } from '../prompt.js';
 import { thoughtMessages } from '../thought-prompt.js';
 import { nats } from '../units.js';
+import type { BoundValidation } from '../bound/validation.js';
+import { boundStage, type TextEncoder } from './bound-stage.js';
 import { withOldestTurnsDropped } from './fit.js';
 import {
+  GOLD,
   POLICY_GENERATION,
   THOUGHT_GENERATION,
   type EvaluationModel,
@@ -48,6 +51,8 @@ export interface EvaluationRequest {
   readonly estimator: { readonly id: string; readonly load: () => Promise<EvaluationModel> };
   /** Required with reasoning 'generate', unused otherwise. */
   readonly thought?: ThoughtSpec;
+  /** Required with `settings.bound`: embeds the texts the bound's divergences compare. */
+  readonly encoder?: { readonly id: string; readonly load: () => Promise<TextEncoder> };
   readonly settings: EvaluationSettings;
 }
 
@@ -76,9 +81,14 @@ export interface EvaluationOutput {
   readonly families: readonly FamilyRow[];
   readonly pairs: readonly PairRecord[];
   readonly counts: EvaluationCounts;
+  /** With `settings.bound`: the bound's correlation with R-EMID across rows, and whether it held. */
+  readonly boundValidation?: BoundValidation;
+  /**
+   * With `settings.bound`: each model policy's mean predictive entropy over its own response, by
+   * sample ID (nats per token; NaN where it could not be scored), the policy's half of Ĥ.
+   */
+  readonly policyEntropies?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
-
-export const GOLD = 'gold';
 
 type Counts = { -readonly [K in keyof EvaluationCounts]: EvaluationCounts[K] };
 type Hooks = { onProgress?: (p: EvaluationProgress) => void; signal?: AbortSignal };
@@ -150,6 +160,9 @@ function checkRequest(request: EvaluationRequest, selected: readonly BenchmarkSa
       `reasoning "${reasoning}" needs the est-v1 estimator template: rp-v1 has no place for the reasoning r`,
     );
   }
+  if (request.settings.bound && !request.encoder) {
+    throw new RangeError('the bound needs a text encoder (request.encoder)');
+  }
   if (reasoning === 'generate' && !request.thought) {
     throw new RangeError('reasoning "generate" needs a thought model (request.thought) to write r');
   }
@@ -160,12 +173,29 @@ function checkRequest(request: EvaluationRequest, selected: readonly BenchmarkSa
   }
 }
 
+/**
+ * The policy's mean predictive entropy over its own response (teacher-forced after the same
+ * prompt), nats per token: its half of the bound's Ĥ. NaN when the response cannot be scored.
+ */
+async function ownEntropy(model: EvaluationModel, s: BenchmarkSample, response: string): Promise<number> {
+  try {
+    const fitted = await withOldestTurnsDropped(s, (x) =>
+      model.score([{ context: rolePlayMessages(x), responses: [response] }]),
+    );
+    return fitted.value[0]![0]!.meanEntropy ?? NaN;
+  } catch (error) {
+    if ((error as Error).name !== 'ContextTooLongError') throw error;
+    return NaN;
+  }
+}
+
 /** One policy's answers by sample ID: imported, or generated with the role-play prompt. */
 async function policyResponses(
   policy: PolicySpec,
   selected: readonly BenchmarkSample[],
   counts: Counts,
   { onProgress, signal }: Hooks,
+  entropies?: Record<string, number>,
 ): Promise<Record<string, string>> {
   if (policy.id === GOLD) throw new RangeError(`"${GOLD}" names the golden responses; pick another policy id`);
   const answers: Record<string, string> = Object.create(null); // sample IDs are data: "__proto__" must be a plain key
@@ -183,6 +213,7 @@ async function policyResponses(
       const fitted = await withOldestTurnsDropped(s, (x) => model.generate(rolePlayMessages(x), POLICY_GENERATION));
       if (fitted.droppedTurns > 0) counts.truncatedPrompts++;
       answers[s.id] = fitted.value.text.trim();
+      if (entropies && answers[s.id]) entropies[s.id] = await ownEntropy(model, s, answers[s.id]!);
       onProgress?.({ stage: 'generate', policy: policy.id, done: k + 1, total: selected.length });
     }
   }
@@ -278,7 +309,17 @@ async function scoreCategory(
       if (i === -1) table.nullScores![j] = score.meanLogProb;
       else if (j === i) table.matched[i] = score.meanLogProb;
       else table.mismatched.push({ i, j, score: score.meanLogProb });
-      pairs.push({ policy: responder, category: tag, i, j, meanLogProb: score.meanLogProb, tokens: score.tokens });
+      // Matched pairs carry the estimator's predictive entropy (the bound's Ĥ is built from it).
+      const entropy = i === j && score.meanEntropy !== undefined ? { meanEntropy: score.meanEntropy } : {};
+      pairs.push({
+        policy: responder,
+        category: tag,
+        i,
+        j,
+        meanLogProb: score.meanLogProb,
+        tokens: score.tokens,
+        ...entropy,
+      });
     });
   };
   const wantedFor = (js: readonly number[]) =>
@@ -400,7 +441,11 @@ export async function runEvaluation(request: EvaluationRequest, hooks: Hooks = {
 
   // 1. Policy responses.
   const responses: Record<string, Record<string, string>> = Object.create(null);
-  for (const policy of policies) responses[policy.id] = await policyResponses(policy, selected, counts, hooks);
+  const policyEntropies: Record<string, Record<string, number>> = Object.create(null);
+  for (const policy of policies) {
+    const entropies = settings.bound ? (policyEntropies[policy.id] = Object.create(null)) : undefined;
+    responses[policy.id] = await policyResponses(policy, selected, counts, hooks, entropies);
+  }
 
   // 2. Reasoning written by the thought model (after the policies: hosts may hold one model at a time).
   const written =
@@ -435,5 +480,29 @@ export async function runEvaluation(request: EvaluationRequest, hooks: Hooks = {
     rows.push(...summary.rows);
     families.push(...summary.families);
   }
-  return { responses, ...(written ? { reasoning: written } : {}), rows, families, pairs, counts: { ...counts } };
+  // 5. The upper bound and its validation.
+  let bounded: Awaited<ReturnType<typeof boundStage>> | undefined;
+  if (settings.bound) {
+    throwIfAborted(hooks.signal);
+    hooks.onProgress?.({ stage: 'bound', done: 0, total: 1 });
+    bounded = await boundStage({
+      rows,
+      samples: byCategory,
+      responses,
+      pairs,
+      policyEntropies,
+      encoder: await request.encoder!.load(),
+      ...(settings.bound.hHatOverride !== undefined ? { hHatOverride: settings.bound.hHatOverride } : {}),
+    });
+    hooks.onProgress?.({ stage: 'bound', done: 1, total: 1 });
+  }
+  return {
+    responses,
+    ...(written ? { reasoning: written } : {}),
+    rows: bounded ? bounded.rows : rows,
+    families,
+    pairs,
+    counts: { ...counts },
+    ...(bounded ? { boundValidation: bounded.validation, policyEntropies } : {}),
+  };
 }

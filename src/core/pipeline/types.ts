@@ -5,6 +5,7 @@
  */
 import type { ChatMessage } from '../prompt.js';
 import type { Nats } from '../units.js';
+import type { BoundTerms } from '../bound/bound.js';
 import type { MiEstimatorKind } from '../metrics/bootstrap.js';
 
 /** What the pipeline keeps of a scored response: its mean per-token log-prob and token count. */
@@ -54,6 +55,11 @@ export interface EvaluationSettings {
   readonly estimatorTemplate: EstimatorTemplate;
   /** Only the first n samples of each category (for quick runs). */
   readonly limitPerCategory?: number;
+  /**
+   * Compute the upper bound (method.md section 4) with this text encoder (its name, e.g.
+   * "input-embeddings:rolescope-tiny-multi"); `hHatOverride` replaces the estimate of Ĥ.
+   */
+  readonly bound?: { readonly encoder: string; readonly hHatOverride?: number };
 }
 
 export const POLICY_GENERATION = { maxNewTokens: 256, greedy: true, repetitionPenalty: 1.05 } as const;
@@ -63,6 +69,9 @@ export const POLICY_GENERATION = { maxNewTokens: 256, greedy: true, repetitionPe
  * at most 128 new tokens (a restatement and a short list), the policies' repetition penalty.
  */
 export const THOUGHT_GENERATION = { maxNewTokens: 128, greedy: true, repetitionPenalty: 1.05 } as const;
+
+/** The responder name of the golden responses in pairs and tables. */
+export const GOLD = 'gold';
 
 export type ShiftName = 'user' | 'character' | 'dialogue' | 'none';
 
@@ -78,6 +87,8 @@ export interface ResultRow {
   /** null for in-distribution (reference) categories. */
   readonly remid: Nats | null;
   readonly remidCi: readonly [Nats, Nats] | null;
+  /** The upper bound's terms (shifted categories of runs that compute it; see bound-stage.ts). */
+  readonly bound?: BoundTerms;
 }
 
 export interface FamilyRow {
@@ -103,6 +114,8 @@ export interface PairRecord {
   readonly j: number;
   readonly meanLogProb: number;
   readonly tokens: number;
+  /** Matched pairs: the estimator's mean predictive entropy over the response, nats per token. */
+  readonly meanEntropy?: number;
 }
 
 /**
@@ -113,4 +126,5 @@ export interface PairRecord {
 export type EvaluationProgress =
   | { readonly stage: 'generate'; readonly policy: string; readonly done: number; readonly total: number }
   | { readonly stage: 'reason'; readonly done: number; readonly total: number }
-  | { readonly stage: 'score'; readonly category: string; readonly done: number; readonly total: number };
+  | { readonly stage: 'score'; readonly category: string; readonly done: number; readonly total: number }
+  | { readonly stage: 'bound'; readonly done: number; readonly total: number };

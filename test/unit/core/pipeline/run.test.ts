@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Benchmark, BenchmarkCategory, BenchmarkSample } from '../../../../src/core/benchmark/format.js';
-import { categorySeed, GOLD, runEvaluation } from '../../../../src/core/pipeline/run.js';
+import { categorySeed, runEvaluation } from '../../../../src/core/pipeline/run.js';
+import { GOLD } from '../../../../src/core/pipeline/types.js';
 import { cachedModel, memoryStore } from '../../../../src/core/pipeline/cached.js';
 import {
   THOUGHT_GENERATION,
