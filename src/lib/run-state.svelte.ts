@@ -53,6 +53,11 @@ export interface RunOptions {
   bootstrapReplicates: number;
   /** Samples per category; null for all. */
   limitPerCategory: number | null;
+  /** Compute the upper bound, embedding texts with this bundled model's input embeddings. */
+  bound: boolean;
+  encoder: string;
+  /** Ĥ in nats per token instead of its estimate; null to estimate it. */
+  hHatOverride: number | null;
   device: DeviceName | 'auto';
 }
 
@@ -97,6 +102,9 @@ const DEFAULT_OPTIONS: RunOptions = {
   seed: 42,
   bootstrapReplicates: 1000,
   limitPerCategory: null,
+  bound: true,
+  encoder: '',
+  hHatOverride: null,
   device: 'auto',
 };
 
@@ -184,6 +192,7 @@ export class RunState {
   async init(models: readonly string[]): Promise<void> {
     if (this.options.policies.length === 0) this.options.policies = [...models];
     if (!this.options.estimator) this.options.estimator = models[models.length - 1] ?? '';
+    if (!this.options.encoder) this.options.encoder = models[models.length - 1] ?? '';
     await this.refreshList();
   }
 
@@ -202,6 +211,14 @@ export class RunState {
       // rp-v1 has no place for r: reasoning always scores with est-v1.
       estimatorTemplate: o.reasoning === 'none' ? o.estimatorTemplate : 'est-v1',
       ...(o.limitPerCategory ? { limitPerCategory: o.limitPerCategory } : {}),
+      ...(o.bound
+        ? {
+            bound: {
+              encoder: `input-embeddings:${o.encoder}`,
+              ...(o.hHatOverride !== null ? { hHatOverride: o.hHatOverride } : {}),
+            },
+          }
+        : {}),
     };
     // Imported responses must answer every sample the run uses (the limit decides which).
     const wanted = selectedSamples(benchmark.benchmark, o.limitPerCategory ?? undefined).map((s) => s.id);
@@ -222,6 +239,7 @@ export class RunState {
       policies: o.policies.map((id) => ({ source: 'bundled', id })),
       ...(importedPolicies.length > 0 ? { importedPolicies } : {}),
       estimator: { source: 'bundled', id: o.estimator },
+      ...(o.bound ? { encoder: { kind: 'input-embeddings', model: o.encoder } as const } : {}),
       ...(o.reasoning === 'generate' ? { thought: { source: 'bundled', id: o.thought || o.estimator } as const } : {}),
       settings,
       device: o.device,

@@ -26,6 +26,7 @@ const ESTIMATOR = 'rolescope-tiny-multi';
 const LIMIT = 3;
 const PAIRS = 4;
 const BOOTSTRAP = 50;
+const ENCODER = { kind: 'input-embeddings', model: 'rolescope-tiny-multi' } as const;
 let server: PreviewServer;
 let url: string;
 
@@ -131,6 +132,16 @@ describe('run panel', () => {
             return cachedModel(evaluationModel(service, ref), info.fingerprint, memoryStore(), 'rp-v1');
           },
         },
+        encoder: {
+          id: ENCODER.model,
+          load: async () => ({
+            id: ENCODER.model,
+            async embed(texts) {
+              const { vectors, dims } = await service.embed(ENCODER, texts);
+              return texts.map((_, r) => vectors.subarray(r * dims, (r + 1) * dims));
+            },
+          }),
+        },
         settings: resumed.manifest.settings,
       });
       await service.dispose();
@@ -141,7 +152,19 @@ describe('run panel', () => {
         expect(Math.abs(b.miModel - r.miModel)).toBeLessThan(1e-4);
         expect(Math.abs(b.miGold - r.miGold)).toBeLessThan(1e-4);
         if (r.remid !== null) expect(Math.abs(b.remid! - r.remid)).toBeLessThan(1e-4);
+        // The bundled encoder gives the same divergences in the browser as in Node. (Ĥ differs by
+        // design: Node scored imported responses, whose entropy comes from the estimator.)
+        if (r.bound) {
+          for (const k of ['user', 'character', 'dialogue', 'joint'] as const)
+            expect(Math.abs(b.bound!.inputTerms[k] - r.bound.inputTerms[k])).toBeLessThan(1e-6);
+          expect(Math.abs(b.bound!.outputTerms.shifted - r.bound.outputTerms.shifted)).toBeLessThan(1e-6);
+        }
       });
+      expect(resumed.manifest.encoder).toMatchObject({ id: 'input-embeddings:rolescope-tiny-multi' });
+      expect(resumed.boundValidation!.n).toBe(resumed.rows.filter((r) => r.remid !== null).length);
+      expect(Number(await page.locator('[data-testid="bound-table"] tbody tr').count())).toBe(
+        resumed.boundValidation!.n,
+      );
 
       // Again: every score and generation comes from IndexedDB, and the numbers are identical.
       await page.getByTestId('run-item').first().getByTestId('run-resume').click();
@@ -152,6 +175,9 @@ describe('run panel', () => {
       expect(again.rows).toEqual(resumed.rows);
       expect(again.families).toEqual(resumed.families);
       expect(await page.getByTestId('remid-chart').locator('svg').count()).toBeGreaterThan(0);
+      expect(await page.getByTestId('bound-chart').locator('svg').count()).toBeGreaterThan(0);
+      expect(await page.getByTestId('bound-scatter').locator('svg').count()).toBeGreaterThan(0);
+      expect(again.boundValidation).toEqual(resumed.boundValidation);
 
       expect(app.foreignRequests).toEqual([]);
       expect(app.pageErrors).toEqual([]);
