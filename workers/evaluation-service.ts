@@ -8,6 +8,7 @@ import {
   ROLE_PLAY_TEMPLATE_VERSION,
   THOUGHT_TEMPLATE_VERSION,
   buildManifest,
+  cachedEncoder,
   cachedModel,
   hashValue,
   estimatorTemplateVersion,
@@ -85,26 +86,31 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
 
       let encoderEntry: ModelManifestEntry | undefined;
       const encoder = job.encoder;
-      const loadEncoder = async (): Promise<TextEncoder> => ({
+      const rawEncoder: TextEncoder = {
         id: encoderName(encoder!),
         async embed(texts) {
           const rows: Float32Array[] = [];
           // Chunks keep a Hub encoder's activations small; the bundled one does not mind either way.
           for (let at = 0; at < texts.length; at += EMBED_CHUNK) {
             const chunk = await config.models.embed(encoder!, texts.slice(at, at + EMBED_CHUNK));
-            encoderEntry ??= {
-              id: encoderName(encoder!),
-              source: encoder!.kind === 'hub' ? 'hub' : 'bundled',
-              filesHash: chunk.fingerprint.filesHash,
-              dtype: chunk.fingerprint.dtype,
-              device: chunk.fingerprint.deviceClass,
-            };
             for (let r = 0; r * chunk.dims < chunk.vectors.length; r++)
-              rows.push(chunk.vectors.subarray(r * chunk.dims, (r + 1) * chunk.dims));
+              rows.push(chunk.vectors.slice(r * chunk.dims, (r + 1) * chunk.dims));
           }
           return rows;
         },
-      });
+      };
+      const loadEncoder = async (): Promise<TextEncoder> => {
+        // One probe text loads the encoder and names its fingerprint, which keys the cached vectors.
+        const { fingerprint } = await config.models.embed(encoder!, ['(probe)']);
+        encoderEntry = {
+          id: encoderName(encoder!),
+          source: encoder!.kind === 'hub' ? 'hub' : 'bundled',
+          filesHash: fingerprint.filesHash,
+          dtype: fingerprint.dtype,
+          device: fingerprint.deviceClass,
+        };
+        return cachedEncoder(rawEncoder, fingerprint, store, counters);
+      };
       if (job.settings.bound && !encoder) throw new RangeError('the bound needs an encoder (job.encoder)');
 
       const started = performance.now();

@@ -1,6 +1,6 @@
 /**
- * The Node side of an evaluation: a disk store (JSON Lines, append-only) so an interrupted
- * command-line run resumes.
+ * The Node side of an evaluation: a disk store (JSON Lines, append-only: scores, generations and
+ * embedding vectors) so an interrupted command-line run resumes.
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -39,7 +39,29 @@ export async function openDiskStore(dir: string): Promise<EvaluationStore> {
       continue;
     }
   }
+  // Vectors as base64 of their float32 bytes: compact, and exact.
+  const vectorsFile = path.join(dir, 'vectors.jsonl');
+  const vectors = new Map<string, Float32Array>();
+  for (const line of await read(vectorsFile)) {
+    try {
+      const { key, v } = JSON.parse(line);
+      const bytes = Buffer.from(v, 'base64');
+      vectors.set(key, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+    } catch {
+      continue;
+    }
+  }
   return {
+    async getVectors(keys) {
+      return keys.map((k) => vectors.get(k));
+    },
+    async putVectors(entries) {
+      if (entries.length === 0) return;
+      for (const { key, value } of entries) vectors.set(key, value);
+      const line = ({ key, value }: { key: string; value: Float32Array }) =>
+        JSON.stringify({ key, v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') });
+      await appendFile(vectorsFile, entries.map(line).join('\n') + '\n');
+    },
     async getScores(keys) {
       return keys.map((k) => scores.get(k));
     },

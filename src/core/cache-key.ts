@@ -41,3 +41,7 @@ export const scoreKey = ({ responsePrefix, ...input }: ScoreKeyInput): Promise<s
 
 export const generationKey = (input: GenerationKeyInput): Promise<string> =>
   hashValue({ kind: 'generation', ...input });
+
+/** The vector of one text under one encoder (the encoder's fingerprint names it and its files). */
+export const embeddingKey = (input: { readonly encoder: ModelFingerprint; readonly text: string }): Promise<string> =>
+  hashValue({ kind: 'embedding', ...input });

@@ -40,6 +40,10 @@ export interface TextRecord extends Versioned {
   readonly text: string;
 }
 
+export interface VectorRecord extends Versioned {
+  readonly vector: Float32Array;
+}
+
 export interface RunRecord extends SavedRun {
   readonly format: number;
 }
@@ -49,6 +53,7 @@ export interface RolescopeDB extends DBSchema {
   generations: { key: string; value: GenerationRecord; indexes: { byModel: string } };
   pairScores: { key: string; value: PairScoreRecord };
   texts: { key: string; value: TextRecord };
+  vectors: { key: string; value: VectorRecord };
   runs: { key: string; value: RunRecord; indexes: { byCreated: number } };
 }
 
@@ -63,6 +68,7 @@ const MIGRATIONS: ((db: RolescopeDatabase) => void)[] = [
   (db) => {
     db.createObjectStore('pairScores', { keyPath: 'key' });
     db.createObjectStore('texts', { keyPath: 'key' });
+    db.createObjectStore('vectors', { keyPath: 'key' });
     db.createObjectStore('runs', { keyPath: 'id' }).createIndex('byCreated', 'createdAt');
   },
 ];

@@ -4,7 +4,8 @@
  * rerun with the same inputs makes no model call. The store is IndexedDB in the app and a file
  * on disk for the command line.
  */
-import { generationKey, scoreKey, type ModelFingerprint } from '../cache-key.js';
+import { embeddingKey, generationKey, scoreKey, type ModelFingerprint } from '../cache-key.js';
+import type { TextEncoder } from './bound-stage.js';
 import type { EvaluationModel, PairScore } from './types.js';
 
 export interface EvaluationStore {
@@ -12,6 +13,8 @@ export interface EvaluationStore {
   putScores(entries: readonly { readonly key: string; readonly value: PairScore }[]): Promise<void>;
   getText(key: string): Promise<string | undefined>;
   putText(key: string, text: string): Promise<void>;
+  getVectors(keys: readonly string[]): Promise<readonly (Float32Array | undefined)[]>;
+  putVectors(entries: readonly { readonly key: string; readonly value: Float32Array }[]): Promise<void>;
 }
 
 export interface CacheCounters {
@@ -85,10 +88,36 @@ export function cachedModel(
   };
 }
 
+/** An encoder behind the store: each text's vector is computed once per encoder fingerprint. */
+export function cachedEncoder(
+  encoder: TextEncoder,
+  fingerprint: ModelFingerprint,
+  store: EvaluationStore,
+  counters: CacheCounters = { hits: 0, computed: 0 },
+): TextEncoder {
+  return {
+    id: encoder.id,
+    async embed(texts) {
+      const keys = await Promise.all(texts.map((text) => embeddingKey({ encoder: fingerprint, text })));
+      const found = [...(await store.getVectors(keys))];
+      const missing = texts.map((_, k) => k).filter((k) => !found[k]);
+      counters.hits += texts.length - missing.length;
+      if (missing.length > 0) {
+        const computed = await encoder.embed(missing.map((k) => texts[k]!));
+        missing.forEach((k, m) => (found[k] = computed[m]!));
+        counters.computed += missing.length;
+        await store.putVectors(missing.map((k, m) => ({ key: keys[k]!, value: computed[m]! })));
+      }
+      return found as Float32Array[];
+    },
+  };
+}
+
 /** An in-memory store (tests, and one-off runs that need no persistence). */
 export function memoryStore(): EvaluationStore {
   const scores = new Map<string, PairScore>();
   const texts = new Map<string, string>();
+  const vectors = new Map<string, Float32Array>();
   return {
     async getScores(keys) {
       return keys.map((k) => scores.get(k));
@@ -101,6 +130,12 @@ export function memoryStore(): EvaluationStore {
     },
     async putText(key, text) {
       texts.set(key, text);
+    },
+    async getVectors(keys) {
+      return keys.map((k) => vectors.get(k));
+    },
+    async putVectors(entries) {
+      for (const { key, value } of entries) vectors.set(key, value);
     },
   };
 }

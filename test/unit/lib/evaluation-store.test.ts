@@ -27,6 +27,8 @@ describe('IdbEvaluationStore', () => {
       undefined,
       { meanLogProb: -1.25, tokens: 4, meanEntropy: 2.5 },
     ]);
+    await store.putVectors([{ key: 'v', value: Float32Array.from([0.6, 0.8]) }]);
+    expect(await store.getVectors(['nope', 'v'])).toEqual([undefined, Float32Array.from([0.6, 0.8])]);
     await store.putText('g', 'Hello there.');
     expect(await store.getText('g')).toBe('Hello there.');
     expect(await store.getText('nope')).toBeUndefined();
@@ -121,7 +123,14 @@ describe('database upgrade', () => {
     expect(await cache.getScores(['k1'])).toEqual([undefined]);
     cache.close();
     const db = await openRolescopeDb(name);
-    expect([...db.objectStoreNames].sort()).toEqual(['generations', 'pairScores', 'runs', 'scores', 'texts']);
+    expect([...db.objectStoreNames].sort()).toEqual([
+      'generations',
+      'pairScores',
+      'runs',
+      'scores',
+      'texts',
+      'vectors',
+    ]);
     expect((await db.get('scores', 'k1'))?.meanLogProb).toBe(-0.5);
     db.close();
   });
