@@ -1,7 +1,8 @@
 /**
  * The built app in Chromium: the page loads, the worker loads the bundled model, scores the golden
  * response and shows the heatmap; a reload serves the scores from IndexedDB; WebGPU (SwiftShader's
- * CPU adapter) gives the same numbers as wasm; no request ever leaves the page's origin.
+ * CPU adapter) gives the same numbers as wasm; no request ever leaves the page's origin, the model
+ * worker's included (its fetches of the weights and of onnxruntime's wasm are seen by the guard).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,16 @@ describe('first screen on wasm', () => {
       await app.page.goto(url);
       await waitUntilReady(app.page);
       expect(await app.page.getByTestId('device').getAttribute('data-device')).toBe('wasm');
+      // The model runs in a module worker (the page's own bundle has no onnxruntime), and the
+      // worker's fetches of the weights and of onnxruntime's wasm went through the guard that
+      // blocks other origins: so the empty foreignRequests below covers the worker too.
+      expect(app.page.workers().map((w) => w.url())).toContainEqual(
+        expect.stringMatching(/\/assets\/model\.worker-[^/]+\.js$/),
+      );
+      expect(app.sameOriginRequests).toContain(new URL('/models/rolescope-tiny-en/onnx/model.onnx', url).href);
+      expect(app.sameOriginRequests.map((r) => new URL(r).pathname)).toContainEqual(
+        expect.stringMatching(/^\/assets\/ort-wasm[^/]*\.wasm$/),
+      );
 
       const summary = app.page.getByTestId('golden-summary');
       expect(await summary.getAttribute('data-from-cache')).toBe('false');

@@ -22,8 +22,13 @@ export interface AppSession {
   readonly url: string;
   readonly page: Page;
   readonly context: BrowserContext;
-  /** Requests to any origin other than the app's, in order. */
+  /** Requests to any origin other than the app's, in order (each one was blocked). */
   readonly foreignRequests: string[];
+  /**
+   * Same-origin requests that passed the guard, in order: proof of what the guard sees (requests
+   * made by the page's workers included), so that an empty `foreignRequests` means something.
+   */
+  readonly sameOriginRequests: string[];
   /** Console errors and uncaught page errors. */
   readonly pageErrors: string[];
   close(): Promise<void>;
@@ -48,10 +53,13 @@ export async function openApp(
   const context = await browser.newContext();
   const origin = new URL(url).origin;
   const foreignRequests: string[] = [];
+  const sameOriginRequests: string[] = [];
   const pageErrors: string[] = [];
   await context.route('**/*', (route) => {
     const requestUrl = route.request().url();
-    if (requestUrl.startsWith('data:') || requestUrl.startsWith('blob:') || new URL(requestUrl).origin === origin) {
+    if (requestUrl.startsWith('data:') || requestUrl.startsWith('blob:')) return route.continue();
+    if (new URL(requestUrl).origin === origin) {
+      sameOriginRequests.push(requestUrl);
       return route.continue();
     }
     foreignRequests.push(requestUrl);
@@ -68,6 +76,7 @@ export async function openApp(
     context,
     browser,
     foreignRequests,
+    sameOriginRequests,
     pageErrors,
     close: () => browser.close(),
   };
