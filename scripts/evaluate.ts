@@ -252,6 +252,7 @@ bound (published form; encoder ${manifest.encoder?.id}): held for ${v.n - v.viol
   console.log(
     `\n${t['totalSeconds']} s; ${t['computed']} scores and generations computed, ${t['cacheHits']} from the cache; ` +
       `truncated: ${c.truncatedPrompts} prompts, ${c.truncatedThoughtPrompts} thought prompts, ` +
+      `${c.unanswerablePrompts} too long to answer at all, ` +
       `${c.truncatedContexts} estimator contexts; ${c.emptyResponses} empty responses; ` +
       `${c.unscorablePairs} pairs too long to score`,
   );

@@ -66,6 +66,7 @@ describe('runEvaluation with the bundled model', () => {
     expect(out.counts).toEqual({
       truncatedPrompts: 0,
       truncatedThoughtPrompts: 0,
+      unanswerablePrompts: 0,
       truncatedContexts: 0,
       emptyResponses: 0,
       unscorablePairs: 0,
@@ -133,6 +134,7 @@ describe('runEvaluation with a thought model and the null-prompt estimator', () 
     expect(out.counts).toEqual({
       truncatedPrompts: 0,
       truncatedThoughtPrompts: 0,
+      unanswerablePrompts: 0,
       truncatedContexts: 0,
       emptyResponses: 0,
       unscorablePairs: 0,

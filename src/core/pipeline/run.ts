@@ -63,7 +63,12 @@ export interface EvaluationCounts {
   readonly truncatedThoughtPrompts: number;
   /** Estimator contexts whose oldest turns were dropped to fit its window. */
   readonly truncatedContexts: number;
-  /** Empty policy responses: their pairs cannot be scored and are left out. */
+  /**
+   * Prompts too long for the policy (or thought) model even with only the last user query left:
+   * the model cannot answer, so its response (or r) is empty.
+   */
+  readonly unanswerablePrompts: number;
+  /** Empty policy responses (unanswerable prompts included): their pairs cannot be scored and are left out. */
   readonly emptyResponses: number;
   /** Pairs whose response does not fit the estimator's window even after the last query alone: left out. */
   readonly unscorablePairs: number;
@@ -174,6 +179,25 @@ function checkRequest(request: EvaluationRequest, selected: readonly BenchmarkSa
 }
 
 /**
+ * A generation with the oldest turns dropped while the prompt is too long; when even the last user
+ * query alone does not fit (a long persona or character in a script the tokenizer spends many
+ * tokens on), the model cannot answer: the text is empty and the prompt is counted.
+ */
+async function answerOrNothing(
+  s: BenchmarkSample,
+  counts: Counts,
+  generate: (x: RolePlayInput) => Promise<{ readonly text: string }>,
+): Promise<{ value: { readonly text: string }; droppedTurns: number }> {
+  try {
+    return await withOldestTurnsDropped(s, generate);
+  } catch (error) {
+    if ((error as Error).name !== 'ContextTooLongError') throw error;
+    counts.unanswerablePrompts++;
+    return { value: { text: '' }, droppedTurns: 0 };
+  }
+}
+
+/**
  * The policy's mean predictive entropy over its own response (teacher-forced after the same
  * prompt), nats per token: its half of the bound's Ĥ. NaN when the response cannot be scored.
  */
@@ -210,7 +234,7 @@ async function policyResponses(
     const model = await policy.load();
     for (const [k, s] of selected.entries()) {
       throwIfAborted(signal);
-      const fitted = await withOldestTurnsDropped(s, (x) => model.generate(rolePlayMessages(x), POLICY_GENERATION));
+      const fitted = await answerOrNothing(s, counts, (x) => model.generate(rolePlayMessages(x), POLICY_GENERATION));
       if (fitted.droppedTurns > 0) counts.truncatedPrompts++;
       answers[s.id] = fitted.value.text.trim();
       if (entropies && answers[s.id]) entropies[s.id] = await ownEntropy(model, s, answers[s.id]!);
@@ -237,7 +261,7 @@ async function writeReasoning(
   const written: Record<string, string> = Object.create(null);
   for (const [k, s] of selected.entries()) {
     throwIfAborted(signal);
-    const fitted = await withOldestTurnsDropped(s, (x) => model.generate(thoughtMessages(x), THOUGHT_GENERATION));
+    const fitted = await answerOrNothing(s, counts, (x) => model.generate(thoughtMessages(x), THOUGHT_GENERATION));
     if (fitted.droppedTurns > 0) counts.truncatedThoughtPrompts++;
     written[s.id] = fitted.value.text.trim();
     onProgress?.({ stage: 'reason', done: k + 1, total: selected.length });
@@ -434,6 +458,7 @@ export async function runEvaluation(request: EvaluationRequest, hooks: Hooks = {
   const counts: Counts = {
     truncatedPrompts: 0,
     truncatedThoughtPrompts: 0,
+    unanswerablePrompts: 0,
     truncatedContexts: 0,
     emptyResponses: 0,
     unscorablePairs: 0,

@@ -170,6 +170,7 @@ describe('runEvaluation', () => {
     expect(out.counts).toEqual({
       truncatedPrompts: 0,
       truncatedThoughtPrompts: 0,
+      unanswerablePrompts: 0,
       truncatedContexts: 0,
       emptyResponses: 0,
       unscorablePairs: 0,
@@ -611,5 +612,32 @@ describe('the null-prompt estimator', () => {
     expect(out.pairs.filter((p) => p.i === -1)).toHaveLength(11);
     // Gold IDTest: mean(−1 − −3, −1 − −3.5) = 2.25 over the two samples left.
     expect(out.rows[0]!.miGold).toBeCloseTo(2.25, 12);
+  });
+});
+
+describe('prompts too long for the policy', () => {
+  it('leave the response empty and count it, rather than stopping the run', async () => {
+    const base = fakePolicy();
+    // The policy cannot take chinese:1's prompt even with only its last user query.
+    const cramped: EvaluationModel = {
+      ...base,
+      async generate(prompt, options) {
+        if (personaOf(prompt) === 'chinese:1')
+          throw Object.assign(new Error('too long'), { name: 'ContextTooLongError' });
+        return base.generate(prompt, options);
+      },
+    };
+    const out = await runEvaluation({
+      benchmark: benchmark(),
+      policies: [{ id: 'policy-a', load: async () => cramped }],
+      estimator: { id: 'estimator', load: async () => fakeEstimator() },
+      settings,
+    });
+    expect(out.responses['policy-a']!['chinese-1']).toBe('');
+    expect(out.counts.unanswerablePrompts).toBe(1);
+    expect(out.counts.emptyResponses).toBe(1);
+    // Its pairs are left out; the golden ones are not.
+    expect(out.pairs.some((p) => p.policy === 'policy-a' && p.category === 'chinese' && p.j === 1)).toBe(false);
+    expect(out.pairs.some((p) => p.policy === GOLD && p.category === 'chinese' && p.j === 1)).toBe(true);
   });
 });
