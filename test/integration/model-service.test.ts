@@ -108,6 +108,8 @@ describe('score()', () => {
       tokenIds: Int32Array;
       logProbs: Float32Array;
       ranks: Int32Array;
+      entropies: Float32Array;
+      meanEntropy: number;
       contextTokens: number;
     };
     const text = reference.tokenizer.apply_chat_template(
@@ -125,7 +127,17 @@ describe('score()', () => {
       // Rank: 1 + the number of strictly larger logits in that row.
       const row = data.subarray((position - 1) * vocab, position * vocab);
       expect(s.ranks[t]).toBe(1 + row.filter((v) => v > row[id]!).length);
+      // Entropy −Σ p log p of that row, with p from the plain (unshifted) softmax in float64.
+      let entropy = 0;
+      for (let j = 0; j < vocab; j++) {
+        const logP = rawLogProb(data, position - 1, vocab, j);
+        entropy -= Math.exp(logP) * logP;
+      }
+      expect(Math.abs(s.entropies[t]! - entropy)).toBeLessThan(1e-4);
     });
+    const meanEntropy = s.entropies.reduce((a, b) => a + b, 0) / s.entropies.length;
+    expect(s.meanEntropy).toBeCloseTo(meanEntropy, 6);
+    expect(s.meanEntropy).toBeGreaterThan(0);
   });
 
   it('scores only the response after an unscored prefix in the assistant turn', async () => {
