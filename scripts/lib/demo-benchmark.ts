@@ -126,6 +126,15 @@ const CHARACTER_CATEGORIES: readonly {
 export interface DemoBenchmarkFiles {
   /** public/data/demo-benchmark.json */
   readonly benchmark: string;
+  /** public/data/NOTICE: the sources' attribution and licenses, and what each category holds. */
+  readonly notice: string;
+}
+
+/** NOTICE: a title, how many samples each category took, then the attribution as written. */
+function noticeText(splits: Readonly<Record<string, readonly unknown[]>>, attribution: string): string {
+  const title = 'Rolescope demo benchmark (demo-benchmark.json)';
+  const counts = Object.entries(splits).map(([tag, samples]) => `   ${tag}: ${samples.length} samples`);
+  return [title, '='.repeat(title.length), '', 'Categories:', ...counts, '', attribution].join('\n');
 }
 
 export async function buildDemoBenchmark(dataDir: string, profilesFile: string): Promise<DemoBenchmarkFiles> {
@@ -222,7 +231,8 @@ export async function buildDemoBenchmark(dataDir: string, profilesFile: string):
     categories,
     splits,
   };
-  return { benchmark: serializeDocument(document) };
+  const attribution = await readFile(DEMO_ATTRIBUTION_FILE, 'utf8');
+  return { benchmark: serializeDocument(document), notice: noticeText(splits, attribution) };
 }
 
 /** One edited sample per dialogue, at the first agent turn (in seeded order) that has a swappable word. */
@@ -263,6 +273,8 @@ function wordLevelSamples(pool: readonly Conversation[], rng: ReturnType<typeof 
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const DEMO_PROFILES_FILE = path.join(REPO, 'scripts/demo-benchmark/character-profiles.json');
+/** The sources' attribution and licenses (kept as text: it is quoted, not generated). */
+export const DEMO_ATTRIBUTION_FILE = path.join(REPO, 'scripts/demo-benchmark/attribution.txt');
 export const DEMO_BENCHMARK_FILE = path.join(REPO, 'public/data/demo-benchmark.json');
 
 /** The public role-play data: $ROLESCOPE_DATA, else ../shared/data next to the repository. */

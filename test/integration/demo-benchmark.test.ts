@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { words } from '../../src/core/benchmark/compose.js';
 import { formatIssue, validateBenchmarkText } from '../../src/core/benchmark/validate.js';
@@ -99,8 +100,10 @@ describe('public/data/demo-benchmark.json', () => {
 // Rebuilding needs the public role-play data next to the repository (../shared/data or $ROLESCOPE_DATA).
 const dataDir = demoDataDir();
 describe.skipIf(!existsSync(dataDir))(`rebuilding from ${dataDir}`, () => {
-  it('reproduces the committed file byte for byte', async () => {
-    const { benchmark } = await buildDemoBenchmark(dataDir, DEMO_PROFILES_FILE);
+  it('reproduces the committed file and its NOTICE byte for byte', async () => {
+    const { benchmark, notice } = await buildDemoBenchmark(dataDir, DEMO_PROFILES_FILE);
     expect(benchmark === committed).toBe(true);
+    expect(notice).toBe(readFileSync(path.join(path.dirname(DEMO_BENCHMARK_FILE), 'NOTICE'), 'utf8'));
+    expect(notice).toContain('IDTest: 50 samples');
   });
 });
