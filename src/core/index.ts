@@ -53,6 +53,7 @@ export * from './pipeline/cached.js';
 export * from './pipeline/results.js';
 export * from './pipeline/manifest.js';
 export * from './pipeline/bound-stage.js';
+export * from './pipeline/results-schema.js';
 
 // Bundled models and samples
 export * from './demo-samples.js';

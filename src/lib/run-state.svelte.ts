@@ -6,6 +6,7 @@
 import {
   formatIssue,
   parseResponsesText,
+  parseResultsText,
   selectedSamples,
   type Benchmark,
   type EstimatorTemplate,
@@ -89,6 +90,8 @@ export interface RunListItem {
   readonly createdAt: number;
   readonly status: RunListStatus;
   readonly label: string;
+  /** False for imported results, which have no job to run again. */
+  readonly rerunnable: boolean;
 }
 
 const DEFAULT_OPTIONS: RunOptions = {
@@ -253,7 +256,35 @@ export class RunState {
     if (this.running) return;
     const saved = await this.records.get(id);
     if (!saved) return this.fail('that run is no longer saved');
+    if (!saved.job) return this.fail('an imported results file cannot be run again here: its inputs are not saved');
     await this.execute({ ...saved, status: 'running', updatedAt: Date.now(), results: undefined, error: undefined });
+  }
+
+  /**
+   * Imports a results file (exported from the app or written by `npm run evaluate`) as a saved
+   * run, and shows it. A file with any problem is refused whole, every problem listed.
+   */
+  async importResults(fileName: string, text: string): Promise<void> {
+    const parsed = parseResultsText(text);
+    if (!parsed.ok) {
+      return this.fail(
+        `${fileName} is not a results file Rolescope can show:\n` + parsed.errors.map(formatIssue).join('\n'),
+      );
+    }
+    const now = Date.now();
+    const run: SavedRun = {
+      id: this.newId(),
+      createdAt: now,
+      updatedAt: now,
+      status: 'done',
+      importedFrom: fileName,
+      results: parsed.file,
+    };
+    await this.records.put(run);
+    this.#viewed = run;
+    this.#phase = 'idle';
+    this.#error = '';
+    await this.refreshList();
   }
 
   /** Stops the run in progress (its worker is terminated); finished work stays cached. */
@@ -286,7 +317,7 @@ export class RunState {
     await this.records.put(run);
     await this.refreshList();
     try {
-      const results = await this.runner.run(plain(run.job), (p) => this.onProgress(p), controller.signal);
+      const results = await this.runner.run(plain(run.job!), (p) => this.onProgress(p), controller.signal);
       const finished: SavedRun = { ...run, status: 'done', updatedAt: Date.now(), results };
       await this.records.put(finished);
       this.#viewed = finished;
@@ -345,7 +376,8 @@ export class RunState {
       id: r.id,
       createdAt: r.createdAt,
       status: r.status === 'running' && r.id !== this.#currentId ? 'interrupted' : r.status,
-      label: describeJob(r.job),
+      label: r.job ? describeJob(r.job) : `${r.importedFrom ?? 'a results file'} (imported)`,
+      rerunnable: r.job !== undefined,
     }));
   }
 }

@@ -69,7 +69,10 @@ export interface SavedRun {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly status: 'running' | 'done' | 'failed' | 'cancelled';
-  readonly job: EvaluationJob;
+  /** What was run; absent for a results file imported from elsewhere (which cannot be rerun). */
+  readonly job?: EvaluationJob;
+  /** The file name of an imported results file. */
+  readonly importedFrom?: string;
   readonly results?: ResultsFile;
   /** Why it failed, in words. */
   readonly error?: string;

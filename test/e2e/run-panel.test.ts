@@ -55,11 +55,14 @@ async function waitForPhase(page: Page, wanted: string, timeoutMs = 240_000): Pr
     throw new Error(`the run failed: ${await page.getByTestId('run-error').textContent()}`);
 }
 
-async function downloadResults(page: Page): Promise<ResultsFile> {
+async function downloadResults(page: Page): Promise<ResultsFile & { path: string }> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('results-json').click()]);
   const path = await download.path();
-  return JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+  return Object.assign(JSON.parse(readFileSync(path, 'utf8')) as ResultsFile, { path });
 }
+
+/** Everything the results view shows, as text. */
+const shownResults = (page: Page) => page.getByTestId('results').innerText();
 
 /** MI by the reference estimator, straight from the file's pairs. */
 function miFromPairs(file: ResultsFile, responder: string, category: string): number {
@@ -178,6 +181,12 @@ describe('run panel', () => {
       expect(await page.getByTestId('bound-chart').locator('svg').count()).toBeGreaterThan(0);
       expect(await page.getByTestId('bound-scatter').locator('svg').count()).toBeGreaterThan(0);
       expect(again.boundValidation).toEqual(resumed.boundValidation);
+
+      // The exported file, imported back (as another browser would), shows the identical view.
+      const before = await shownResults(page);
+      await page.getByTestId('run-import-results').setInputFiles(again.path);
+      await expect.poll(() => page.locator('[data-testid="run-item"]', { hasText: '(imported)' }).count()).toBe(1);
+      await expect.poll(() => shownResults(page)).toBe(before);
 
       expect(app.foreignRequests).toEqual([]);
       expect(app.pageErrors).toEqual([]);

@@ -11,6 +11,7 @@ import { IdbEvaluationStore } from '../../../src/lib/evaluation-store.js';
 import { IdbRunStore } from '../../../src/lib/run-store.js';
 import { IdbScoreCache } from '../../../src/lib/score-cache.js';
 import type { SavedRun } from '../../../src/protocol/evaluation-service.js';
+import type { Benchmark } from '../../../src/core/index.js';
 
 let counter = 0;
 const freshName = () => `${DB_NAME}-evaluation-test-${counter++}`;
@@ -63,7 +64,7 @@ const run = (id: string, createdAt: number, status: SavedRun['status'] = 'done')
   updatedAt: createdAt,
   status,
   job: {
-    benchmark: { meta: {}, categories: [], samples: [] } as unknown as SavedRun['job']['benchmark'],
+    benchmark: { meta: {}, categories: [], samples: [] } as unknown as Benchmark,
     benchmarkSource: { name: 'b.json', sha256: null },
     policies: [{ source: 'bundled', id: 'm' }],
     estimator: { source: 'bundled', id: 'm' },

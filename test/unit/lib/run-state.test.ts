@@ -202,6 +202,58 @@ describe('RunState', () => {
   });
 });
 
+describe('importing a results file', () => {
+  it('saves a valid file as a finished run that cannot be rerun, and refuses a broken one with paths', async () => {
+    const { records, state } = setup();
+    await state.init(['m']);
+    await state.importResults('broken.json', '{"manifest": {}}');
+    expect(state.phase).toBe('failed');
+    expect(state.error).toMatch(/^broken\.json is not a results file/);
+    expect(state.error).toMatch(/manifest\.formatVersion/);
+    expect(records.saved.size).toBe(0);
+
+    const good = {
+      manifest: {
+        formatVersion: 1,
+        appVersion: '0.1.0',
+        createdAt: '2026-11-25T00:00:00.000Z',
+        benchmark: { sha256: 'ab', samples: 1 },
+        policies: [{ id: 'p', source: 'imported' }],
+        estimator: { id: 'e', source: 'bundled' },
+        settings: { maxPairs: 1, seed: 1, reasoning: 'none', estimatorTemplate: 'rp-v1' },
+        templates: { policy: 'rp-v1', estimator: 'rp-v1' },
+        counts: {},
+        timings: {},
+      },
+      rows: [
+        {
+          policy: 'p',
+          category: 'IDTest',
+          shift: 'none',
+          reference: null,
+          n: 1,
+          miModel: null,
+          miGold: null,
+          emi: null,
+          remid: null,
+          remidCi: null,
+        },
+      ],
+      families: [],
+      pairs: [],
+      responses: {},
+    };
+    await state.importResults('run.json', JSON.stringify(good));
+    expect(state.error).toBe('');
+    expect(state.viewed?.results).toEqual(good);
+    expect(state.runs).toEqual([
+      expect.objectContaining({ status: 'done', label: 'run.json (imported)', rerunnable: false }),
+    ]);
+    await state.resume(state.runs[0]!.id);
+    expect(state.error).toMatch(/cannot be run again/);
+  });
+});
+
 describe('etaSeconds', () => {
   it('extrapolates the rate so far', () => {
     const base = { key: 'k', stage: 'score' as const, subject: 's', startedAt: 1000 };
