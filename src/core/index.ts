@@ -38,6 +38,7 @@ export * from './benchmark/importers/index.js';
 export * from './metrics/pairs.js';
 export * from './metrics/mi.js';
 export * from './metrics/bootstrap.js';
+export * from './metrics/compare.js';
 
 // The upper bound: representation JS divergence, bound terms, validation
 export * from './bound/rjsd.js';

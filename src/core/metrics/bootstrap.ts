@@ -170,7 +170,11 @@ function categoryEmi(scores: CategoryScores, weights: ArrayLike<number>, kind: M
   return emi(nats(estimateMi(kind, scores.model, weights)), nats(estimateMi(kind, scores.gold, weights)));
 }
 
-function resampleWeights(n: number, rng: Rng): Uint32Array {
+/**
+ * One bootstrap resample of n samples as multiplicities: n draws with replacement from `rng`,
+ * weights[i] = how often sample i was drawn. Uses exactly n calls of rng.int(n).
+ */
+export function resampleWeights(n: number, rng: Rng): Uint32Array {
   const weights = new Uint32Array(n);
   for (let k = 0; k < n; k++) weights[rng.int(n)]!++;
   return weights;
@@ -185,10 +189,11 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
-function familyMean(
+/** The sample-weighted mean of `values` over a family's categories (weights: each category's n). */
+export function familyMean(
   values: Readonly<Record<string, number>>,
   tags: readonly string[],
-  categories: RemidRequest['categories'],
+  categories: Readonly<Record<string, { readonly n: number }>>,
 ): number {
   let sum = 0;
   let n = 0;
