@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { SHIFT_FAMILIES } from '../../src/core/benchmark/format.js';
 import { formatIssue, validateBenchmarkText } from '../../src/core/benchmark/validate.js';
-import { CHROME_PATH, openApp, startPreview, type AppSession } from '../helpers/browser.js';
+import { CHROME_PATH, openApp, screenshot, startPreview, type AppSession } from '../helpers/browser.js';
 
 const DEMO_PATH = 'public/data/demo-benchmark.json';
 
@@ -107,6 +107,7 @@ describe('benchmark panel', () => {
     expect(await page.getByTestId('benchmark-sample').getByTestId('detail-golden').textContent()).toBe(
       inCategory[1]!.goldenResponse,
     );
+    await screenshot(page, 'benchmark');
 
     expect(app.foreignRequests).toEqual([]);
     expect(app.pageErrors).toEqual([]);

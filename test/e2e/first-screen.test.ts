@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from 'vite';
 import { rolePlayMessages, type DemoSampleFile } from '../../src/core/index.js';
 import { createNodeModelService } from '../../workers/node.js';
-import { CHROME_PATH, openApp, startPreview, waitUntilReady } from '../helpers/browser.js';
+import { CHROME_PATH, openApp, screenshot, startPreview, waitUntilReady } from '../helpers/browser.js';
 
 const demo = JSON.parse(readFileSync('public/samples/demo-samples.json', 'utf8')) as DemoSampleFile;
 let server: PreviewServer;
@@ -64,6 +64,7 @@ describe('first screen on wasm', () => {
         .poll(() => app.page.getByTestId('token-detail').textContent())
         .toMatch(/log-prob -?\d+\.\d{3} nats .* rank \d+/);
       expect((await app.page.getByTestId('generation').textContent())!.trim().length).toBeGreaterThan(0);
+      await screenshot(app.page, 'first-screen');
 
       await app.page.reload();
       await waitUntilReady(app.page);

@@ -18,7 +18,7 @@ import {
 import { evaluationModel } from '../../workers/evaluation-model.js';
 import { createNodeModelService } from '../../workers/node.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
-import { CHROME_PATH, openApp, startPreview } from '../helpers/browser.js';
+import { CHROME_PATH, openApp, screenshot, startPreview } from '../helpers/browser.js';
 import type { Page } from 'playwright-core';
 
 const POLICY = 'rolescope-tiny-en';
@@ -95,6 +95,7 @@ describe('run panel', () => {
 
       // Interrupt once the estimator has scored something: finished work must survive the reload.
       await page.waitForSelector('[data-testid="run-progress"] li[data-stage="score"]', { timeout: 240_000 });
+      await screenshot(page, 'run-progress');
       await page.reload();
       await page.getByTestId('tab-run').click();
       const item = page.getByTestId('run-item').first();
@@ -180,6 +181,7 @@ describe('run panel', () => {
       expect(await page.getByTestId('remid-chart').locator('svg').count()).toBeGreaterThan(0);
       expect(await page.getByTestId('bound-chart').locator('svg').count()).toBeGreaterThan(0);
       expect(await page.getByTestId('bound-scatter').locator('svg').count()).toBeGreaterThan(0);
+      await screenshot(page, 'results', 'results');
       expect(again.boundValidation).toEqual(resumed.boundValidation);
 
       // The exported file, imported back (as another browser would), shows the identical view.

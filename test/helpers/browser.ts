@@ -97,3 +97,15 @@ export async function waitUntilReady(page: Page, timeoutMs = 240_000): Promise<v
     throw new Error(`the app reported an error: ${await page.getByTestId('error').textContent()}`);
   }
 }
+
+/**
+ * With ROLESCOPE_SCREENSHOTS=<folder>, saves a PNG of the page (or of one element) there: the
+ * README's screenshots come from the real app in these tests, not from mock-ups.
+ */
+export async function screenshot(page: Page, name: string, testId?: string): Promise<void> {
+  const folder = process.env.ROLESCOPE_SCREENSHOTS;
+  if (!folder) return;
+  const path = `${folder}/${name}.png`;
+  if (testId) await page.getByTestId(testId).screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
+}
