@@ -4,12 +4,17 @@
  * equals the Node pipeline scoring the same responses, and a second run is served entirely from
  * the cache with identical numbers. No request leaves the page's origin.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from 'vite';
 import {
   GOLD,
+  buildManifest,
   cachedModel,
+  comparePolicies,
+  resultsFile,
   memoryStore,
   runEvaluation,
   validateBenchmarkText,
@@ -127,7 +132,14 @@ describe('run panel', () => {
       const service = createNodeModelService();
       const node = await runEvaluation({
         benchmark: parsed.benchmark,
-        policies: [{ id: POLICY, responses: resumed.responses[POLICY]! }],
+        policies: [
+          { id: POLICY, responses: resumed.responses[POLICY]! },
+          // A second policy for the compare view: the golden responses themselves.
+          {
+            id: 'mirror',
+            responses: Object.fromEntries(parsed.benchmark.samples.map((s) => [s.id, s.goldenResponse])),
+          },
+        ],
         estimator: {
           id: ESTIMATOR,
           load: async () => {
@@ -149,8 +161,9 @@ describe('run panel', () => {
         settings: resumed.manifest.settings,
       });
       await service.dispose();
-      expect(node.rows).toHaveLength(resumed.rows.length);
-      node.rows.forEach((r, k) => {
+      const nodeRows = node.rows.filter((r) => r.policy === POLICY);
+      expect(nodeRows).toHaveLength(resumed.rows.length);
+      nodeRows.forEach((r, k) => {
         const b = resumed.rows[k]!;
         expect(b.category).toBe(r.category);
         expect(Math.abs(b.miModel - r.miModel)).toBeLessThan(1e-4);
@@ -189,6 +202,33 @@ describe('run panel', () => {
       await page.getByTestId('run-import-results').setInputFiles(again.path);
       await expect.poll(() => page.locator('[data-testid="run-item"]', { hasText: '(imported)' }).count()).toBe(1);
       await expect.poll(() => shownResults(page)).toBe(before);
+
+      // Two policies compared in the app: the differences are those the core computes from the file.
+      const twoPolicies = resultsFile(
+        buildManifest({
+          appVersion: 'test',
+          benchmark: { sha256: resumed.manifest.benchmark.sha256, samples: parsed.benchmark.samples.length },
+          policies: [
+            { id: POLICY, source: 'imported' },
+            { id: 'mirror', source: 'imported' },
+          ],
+          estimator: resumed.manifest.estimator,
+          settings: resumed.manifest.settings,
+          counts: node.counts,
+          timings: {},
+        }),
+        node,
+      );
+      const twoPath = path.join(mkdtempSync(path.join(tmpdir(), 'rolescope-')), 'two-policies.json');
+      writeFileSync(twoPath, JSON.stringify(twoPolicies));
+      await page.getByTestId('run-import-results').setInputFiles(twoPath);
+      await page.getByTestId('compare-b').selectOption('mirror');
+      const expected = comparePolicies(JSON.parse(JSON.stringify(twoPolicies)), POLICY, 'mirror');
+      for (const c of expected.categories) {
+        const shown = page.getByTestId('compare-table').locator(`tr[data-category="${c.category}"]`);
+        expect(Number(await shown.getAttribute('data-difference'))).toBeCloseTo(c.difference, 12);
+      }
+      await screenshot(page, 'compare', 'compare');
 
       expect(app.foreignRequests).toEqual([]);
       expect(app.pageErrors).toEqual([]);
