@@ -111,6 +111,12 @@ const DEFAULT_OPTIONS: RunOptions = {
   device: 'auto',
 };
 
+/**
+ * The one-click demo: every bundled policy on the first 4 samples of each category, 12 mismatched
+ * pairs and 200 bootstrap replicates, so a laptop CPU finishes in about a minute.
+ */
+export const DEMO_OPTIONS = { limitPerCategory: 4, maxPairs: 12, bootstrapReplicates: 200 } as const;
+
 /** Seconds left at the stage's rate so far; null before there is a rate. */
 export function etaSeconds(p: StageProgress): number | null {
   const elapsed = (p.updatedAt - p.startedAt) / 1000;
@@ -249,6 +255,20 @@ export class RunState {
     };
     const now = Date.now();
     await this.execute({ id: this.newId(), createdAt: now, updatedAt: now, status: 'running', job });
+  }
+
+  /** The one-click demo: the demo settings (shown in the form) on every bundled model. */
+  async startDemo(benchmark: RunBenchmark, models: readonly string[]): Promise<void> {
+    if (this.running) return;
+    this.#imported = [];
+    Object.assign(this.options, {
+      ...DEFAULT_OPTIONS,
+      ...DEMO_OPTIONS,
+      policies: [...models],
+      estimator: models[models.length - 1] ?? '',
+      encoder: models[models.length - 1] ?? '',
+    });
+    await this.start(benchmark);
   }
 
   /** Runs a saved job again; what it had computed comes from the cache. */

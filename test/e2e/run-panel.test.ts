@@ -236,4 +236,31 @@ describe('run panel', () => {
       await app.close();
     }
   }, 600_000);
+
+  it('runs the one-click demo from a fresh page and lands on the results', async () => {
+    const app = await openApp(url);
+    const { page } = app;
+    try {
+      await page.goto(url);
+      await page.getByTestId('tab-run').click();
+      const started = Date.now();
+      await page.getByTestId('run-demo').click();
+      await waitForPhase(page, 'done', 400_000);
+      const seconds = (Date.now() - started) / 1000;
+      const demo = await downloadResults(page);
+      const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));
+      if (!parsed.ok) throw new Error('demo benchmark invalid');
+      expect(demo.manifest.policies.map((p) => p.id)).toEqual(['rolescope-tiny-en', 'rolescope-tiny-multi']);
+      expect(demo.manifest.settings).toMatchObject({ limitPerCategory: 4, maxPairs: 12, bootstrapReplicates: 200 });
+      expect(demo.rows).toHaveLength(2 * parsed.benchmark.categories.length);
+      expect(await page.getByTestId('results-table').locator('tbody tr').count()).toBe(demo.rows.length);
+      expect(await page.getByTestId('compare-table').count()).toBe(1);
+      // Every request stayed on the page's origin (the session blocks and records any other).
+      expect(app.foreignRequests).toEqual([]);
+      expect(app.pageErrors).toEqual([]);
+      console.log(`one-click demo: ${seconds.toFixed(0)} s in headless Chromium on this machine`);
+    } finally {
+      await app.close();
+    }
+  }, 600_000);
 });
