@@ -7,6 +7,7 @@ import { BenchmarkState } from './lib/benchmark-state.svelte.js';
 import { EvaluationClient } from './lib/evaluation-client.js';
 import { IdbRunStore } from './lib/run-store.js';
 import { RunState } from './lib/run-state.svelte.js';
+import { DrillState } from './lib/drill-state.svelte.js';
 import { ModelClient } from './lib/model-client.js';
 import { IdbScoreCache } from './lib/score-cache.js';
 import './app.css';
@@ -43,7 +44,14 @@ const evaluation = new EvaluationClient(
     }),
 );
 const run = new RunState(evaluation, await IdbRunStore.open());
-mount(App, { target: document.getElementById('app')!, props: { state, benchmark, run } });
+// The drill-down scores tokens with the run's estimator in a model worker of its own.
+const drill = new DrillState(
+  new ModelClient(
+    () =>
+      new Worker(new URL('../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'rolescope-drill' }),
+  ),
+);
+mount(App, { target: document.getElementById('app')!, props: { state, benchmark, run, drill } });
 void state.start();
 // The run panel's default policies and estimator: every bundled model, the last one scoring.
 void fetchJson<BundledManifest>('models/manifest.json').then((m) => run.init(m.models.map((model) => model.id)));

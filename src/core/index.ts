@@ -39,6 +39,7 @@ export * from './metrics/pairs.js';
 export * from './metrics/mi.js';
 export * from './metrics/bootstrap.js';
 export * from './metrics/compare.js';
+export * from './metrics/contributions.js';
 
 // The upper bound: representation JS divergence, bound terms, validation
 export * from './bound/rjsd.js';

@@ -66,8 +66,16 @@ async function downloadResults(page: Page): Promise<ResultsFile & { path: string
   return Object.assign(JSON.parse(readFileSync(path, 'utf8')) as ResultsFile, { path });
 }
 
-/** Everything the results view shows, as text. */
-const shownResults = (page: Page) => page.getByTestId('results').innerText();
+/**
+ * What the results view shows of the file, as text: the summary, the tables and the bound (the
+ * drill-down's selection is the viewer's, not the file's).
+ */
+const shownResults = async (page: Page) =>
+  (
+    await Promise.all(
+      ['results-summary', 'results-table', 'families-table', 'bound'].map((id) => page.getByTestId(id).innerText()),
+    )
+  ).join('\n');
 
 /** MI by the reference estimator, straight from the file's pairs. */
 function miFromPairs(file: ResultsFile, responder: string, category: string): number {
@@ -196,6 +204,23 @@ describe('run panel', () => {
       expect(await page.getByTestId('bound-scatter').locator('svg').count()).toBeGreaterThan(0);
       await screenshot(page, 'results', 'results');
       expect(again.boundValidation).toEqual(resumed.boundValidation);
+
+      // Drill-down: a sample's golden response, scored again under its own context by the drill's
+      // own worker, gives the mean log-prob its matched pair has in the file.
+      await page.getByTestId('drill-category').selectOption('french');
+      const first = page.getByTestId('drill-samples').locator('button').first();
+      const index = Number(await first.getAttribute('data-index'));
+      await first.click();
+      const strips = page.getByTestId('drill-tokens').locator('figure');
+      await expect.poll(() => strips.count(), { timeout: 120_000 }).toBeGreaterThan(0);
+      const goldPair = again.pairs.find(
+        (p) => p.policy === GOLD && p.category === 'french' && p.i === index && p.j === index,
+      )!;
+      const goldOwn = strips.filter({ hasText: 'golden response, own context' });
+      const caption = (await goldOwn.locator('figcaption').textContent())!;
+      expect(Number(/mean (-?\d+\.\d+)/.exec(caption)![1])).toBeCloseTo(goldPair.meanLogProb, 3);
+      expect(await strips.filter({ hasText: 'own − mismatched' }).count()).toBeGreaterThan(0);
+      await screenshot(page, 'drill-down', 'drill');
 
       // The exported file, imported back (as another browser would), shows the identical view.
       const before = await shownResults(page);
