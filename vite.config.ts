@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 
 /**
  * Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer). `credentialless`
@@ -10,8 +12,57 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'credentialless',
 };
 
+/**
+ * The bundled models' files, exactly those their manifest lists (what the model worker loads), so
+ * a model added to or removed from public/models/manifest.json is precached or dropped with it.
+ */
+const bundledModels = (
+  JSON.parse(readFileSync('public/models/manifest.json', 'utf8')) as {
+    models: { id: string; files: Record<string, unknown> }[];
+  }
+).models.flatMap((model) => Object.keys(model.files).map((file) => `models/${model.id}/${file}`));
+
+/**
+ * Offline use (issue 6): a service worker (workers/sw.ts, built by vite-plugin-pwa with Workbox)
+ * precaches the app shell, every built asset (the worker bundles and onnxruntime-web's
+ * `.wasm`/`.mjs` included), the bundled models, the demo samples and the demo benchmark. Nothing
+ * is cached at run time, and Hub downloads are never touched (transformers.js caches those).
+ */
+const pwa = VitePWA({
+  strategies: 'injectManifest',
+  srcDir: 'workers',
+  filename: 'sw.ts',
+  // Registered by src/main.ts (src/lib/offline.svelte.ts), which also drives the header's badge.
+  injectRegister: false,
+  manifest: {
+    name: 'Rolescope',
+    short_name: 'Rolescope',
+    description: 'Measure how role-playing language models generalize, entirely in your browser.',
+    theme_color: '#1f5fa8',
+    background_color: '#f7f7f5',
+    display: 'standalone',
+    icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+  },
+  injectManifest: {
+    // A classic (not module) worker: every browser with service workers can run it.
+    rollupFormat: 'iife',
+    globPatterns: [
+      'index.html',
+      'assets/**/*.{js,mjs,css,wasm}',
+      'data/demo-benchmark.json',
+      'samples/*.json',
+      'models/manifest.json',
+      ...bundledModels,
+    ],
+    // Workbox refuses files over 2 MiB by default; onnxruntime-web's wasm is ~26 MiB and each
+    // bundled model ~14 MiB, and the app is useless offline without them. The limit is raised
+    // deliberately, to just above the largest file, so an accidental giant still fails the build.
+    maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+  },
+});
+
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), pwa],
   worker: { format: 'es' },
   build: {
     target: 'es2022',

@@ -10,7 +10,11 @@ import { RunState } from './lib/run-state.svelte.js';
 import { DrillState } from './lib/drill-state.svelte.js';
 import { ModelClient } from './lib/model-client.js';
 import { IdbScoreCache } from './lib/score-cache.js';
+import { registerServiceWorker } from './lib/offline.svelte.js';
 import './app.css';
+
+// Offline use (the header's badge shows progress): only the built app has a service worker.
+if (import.meta.env.PROD) void registerServiceWorker(`${import.meta.env.BASE_URL}sw.js`);
 
 async function fetchJson<T>(path: string): Promise<T> {
   const response = await fetch(`${import.meta.env.BASE_URL}${path}`);

@@ -109,3 +109,38 @@ export async function screenshot(page: Page, name: string, testId?: string): Pro
   if (testId) await page.getByTestId(testId).screenshot({ path });
   else await page.screenshot({ path, fullPage: true });
 }
+
+/**
+ * Waits until the header's offline badge says the service worker has every precached file in its
+ * cache (`ready`), or fails fast when it reports that offline use is unavailable or incomplete.
+ */
+export async function waitUntilOfflineReady(page: Page, timeoutMs = 120_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const state = document.querySelector('[data-testid="offline-badge"]')?.getAttribute('data-state');
+      return state === 'ready' || state === 'unavailable' || state === 'incomplete';
+    },
+    undefined,
+    { timeout: timeoutMs },
+  );
+  const badge = page.getByTestId('offline-badge');
+  if ((await badge.getAttribute('data-state')) !== 'ready') {
+    throw new Error(`the app is not available offline: ${await badge.textContent()}`);
+  }
+}
+
+/** The URLs in the service worker's precache (Workbox's revision parameter removed), in the page. */
+export async function precachedUrls(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const urls: string[] = [];
+    for (const name of await caches.keys()) {
+      if (!name.startsWith('workbox-precache')) continue;
+      for (const request of await (await caches.open(name)).keys()) {
+        const url = new URL(request.url);
+        url.searchParams.delete('__WB_REVISION__');
+        urls.push(url.href);
+      }
+    }
+    return urls.sort();
+  });
+}
