@@ -51,8 +51,22 @@ export function cachedModel(
       const found = await store.getScores(keys.flat());
       let k = 0;
       const results = groups.map((g) => g.responses.map(() => found[k++]));
+      // A pair asked twice in one call is computed once: batch composition changes the last digits
+      // of a score, and a rerun (which reads the one stored value) must give identical numbers.
+      const firstAsked = new Map<string, readonly [number, number]>();
       const missing = groups
-        .map((g, gi) => ({ ...g, gi, ri: g.responses.map((_, ri) => ri).filter((ri) => !results[gi]![ri]) }))
+        .map((g, gi) => ({
+          ...g,
+          gi,
+          ri: g.responses
+            .map((_, ri) => ri)
+            .filter((ri) => {
+              const key = keys[gi]![ri]!;
+              if (results[gi]![ri] || firstAsked.has(key)) return false;
+              firstAsked.set(key, [gi, ri]);
+              return true;
+            }),
+        }))
         .filter((g) => g.ri.length > 0);
       counters.hits += found.filter(Boolean).length;
       if (missing.length > 0) {
@@ -70,6 +84,13 @@ export function cachedModel(
         );
         counters.computed += toStore.length;
         await store.putScores(toStore);
+        results.forEach((row, gi) =>
+          row.forEach((score, ri) => {
+            if (score) return;
+            const [g0, r0] = firstAsked.get(keys[gi]![ri]!)!;
+            row[ri] = results[g0]![r0];
+          }),
+        );
       }
       return results as PairScore[][];
     },

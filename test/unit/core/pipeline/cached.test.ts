@@ -1,9 +1,9 @@
 /**
- * The encoder behind the store: each text is embedded once per encoder fingerprint, in order, and
+ * The model and the encoder behind the store: each text is embedded once per encoder fingerprint, in order, and
  * a changed fingerprint (another encoder, or its files changed) never reuses a vector.
  */
 import { describe, expect, it } from 'vitest';
-import { cachedEncoder, memoryStore } from '../../../../src/core/pipeline/cached.js';
+import { cachedEncoder, cachedModel, memoryStore } from '../../../../src/core/pipeline/cached.js';
 import type { TextEncoder } from '../../../../src/core/pipeline/bound-stage.js';
 
 const fingerprint = { modelId: 'enc', filesHash: 'a'.repeat(64), dtype: 'fp32', deviceClass: 'cpu' } as const;
@@ -40,5 +40,30 @@ describe('cachedEncoder', () => {
     const other = fakeEncoder();
     await cachedEncoder(other, { ...fingerprint, filesHash: 'b'.repeat(64) }, store).embed(['a']);
     expect(other.calls).toEqual([['a']]);
+  });
+});
+
+describe('cachedModel', () => {
+  it('computes a pair asked twice in one call once, so a rerun from the store gives the same numbers', async () => {
+    let calls = 0;
+    // A scorer whose result depends on the batch (as padding does in the last digits).
+    const model = {
+      id: 'm',
+      async score(groups: readonly { responses: readonly string[] }[]) {
+        calls++;
+        return groups.map((g) => g.responses.map((_, r) => ({ meanLogProb: -1 - r * 1e-7, tokens: 2 })));
+      },
+      async generate(): Promise<never> {
+        throw new Error('no');
+      },
+    };
+    const store = memoryStore();
+    const cached = cachedModel(model, fingerprint, store, 'rp-v1');
+    const context = [{ role: 'user' as const, content: 'x' }];
+    const cold = await cached.score([{ context, responses: ['a', 'b', 'a'] }]);
+    expect(cold[0]![2]).toEqual(cold[0]![0]);
+    const warm = await cached.score([{ context, responses: ['a', 'b', 'a'] }]);
+    expect(warm).toEqual(cold);
+    expect(calls).toBe(1);
   });
 });
