@@ -8,6 +8,7 @@ import { EvaluationClient } from './lib/evaluation-client.js';
 import { IdbRunStore } from './lib/run-store.js';
 import { RunState } from './lib/run-state.svelte.js';
 import { DrillState } from './lib/drill-state.svelte.js';
+import { StorageState } from './lib/storage-state.svelte.js';
 import { ModelClient } from './lib/model-client.js';
 import { IdbScoreCache } from './lib/score-cache.js';
 import { registerServiceWorker } from './lib/offline.svelte.js';
@@ -55,7 +56,10 @@ const drill = new DrillState(
       new Worker(new URL('../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'rolescope-drill' }),
   ),
 );
-mount(App, { target: document.getElementById('app')!, props: { state, benchmark, run, drill } });
+mount(App, {
+  target: document.getElementById('app')!,
+  props: { state, benchmark, run, drill, storage: new StorageState() },
+});
 void state.start();
 // The run panel's default policies and estimator: every bundled model, the last one scoring.
 void fetchJson<BundledManifest>('models/manifest.json').then((m) => run.init(m.models.map((model) => model.id)));
