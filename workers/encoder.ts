@@ -6,6 +6,7 @@
 import { AutoTokenizer, env, pipeline, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { ModelServiceError, type BundledManifest, type ModelFingerprint } from '../src/core/index.js';
 import type { DeviceName, EmbedResult, EncoderRef } from '../src/protocol/model-service.js';
+import { hubFilesHash, type HubCommitResolver } from './hub-commit.js';
 import { readInitializer } from './onnx-initializer.js';
 
 /** The token-embedding matrix's name in the bundled models' ONNX graphs (scripts/demo_models). */
@@ -17,6 +18,8 @@ export interface EncoderConfig {
   /** The bytes of a file inside a bundled model's folder. */
   readonly readBundledFile: (modelId: string, file: string) => Promise<Uint8Array>;
   readonly detectDevice: () => Promise<{ device: DeviceName }>;
+  /** The commit a Hub revision points to now (null when it cannot be asked). */
+  readonly resolveHubCommit: HubCommitResolver;
 }
 
 interface LoadedEncoder {
@@ -105,7 +108,7 @@ async function loadHubEncoder(
     key: `hub:${ref.id}@${ref.revision ?? 'main'}:${ref.dtype ?? ''}`,
     fingerprint: {
       modelId: `hub:${ref.id}`,
-      filesHash: `hub-revision:${ref.revision ?? 'main'}`,
+      filesHash: hubFilesHash(ref.revision ?? 'main', await config.resolveHubCommit(ref.id, ref.revision ?? 'main')),
       dtype: ref.dtype ?? 'default',
       deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
     },

@@ -52,6 +52,7 @@ import {
   type TokenSpan,
 } from '../src/core/index.js';
 import { createEncoderHost } from './encoder.js';
+import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
 
 export interface ModelServiceConfig {
   /** Folder of the bundled models: '/models/' (a URL path) in the browser, an absolute path in Node. */
@@ -61,6 +62,8 @@ export interface ModelServiceConfig {
   readonly detectDevice: () => Promise<{ device: DeviceName; note?: string }>;
   /** The bytes of a file inside a bundled model's folder (the bundled encoder reads its ONNX file). */
   readonly readBundledFile: (modelId: string, file: string) => Promise<Uint8Array>;
+  /** Names the commit a Hub revision points to (default: ask the Hub's API). */
+  readonly resolveHubCommit?: HubCommitResolver;
   readonly batchBudget?: Partial<BatchBudget>;
 }
 
@@ -126,8 +129,10 @@ function maxTokensOf(model: PreTrainedModel, tokenizer: PreTrainedTokenizer): nu
 export function createModelService(config: ModelServiceConfig): ModelService {
   let loaded: Loaded | null = null;
   let manifest: BundledManifest | null = null;
+  const resolveHubCommit = config.resolveHubCommit ?? createHubCommitResolver();
   const encoders = createEncoderHost({
     ...config,
+    resolveHubCommit,
     loadManifest: async () => (manifest ??= await config.loadManifest()),
   });
 
@@ -285,9 +290,10 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       }
       const { tokenizer, model, dtype } = result;
       const session = (model as unknown as { sessions: Record<string, { inputNames: string[] }> }).sessions.model;
+      const revision = ref.source === 'hub' ? (ref.revision ?? 'main') : '';
       const fingerprint: ModelFingerprint = {
         modelId: `${ref.source}:${ref.id}`,
-        filesHash: entry?.filesHash ?? `hub-revision:${ref.source === 'hub' ? (ref.revision ?? 'main') : ''}`,
+        filesHash: entry?.filesHash ?? hubFilesHash(revision, await resolveHubCommit(ref.id, revision)),
         dtype,
         deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
       };
