@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { SHIFT_FAMILIES } from './format.js';
 
 /** A message that says what was found, e.g. "missing" or "expected a string, got a number". */
-function expected(what: string) {
+export function expected(what: string) {
   return (issue: { input?: unknown }) =>
     issue.input === undefined ? `missing (expected ${what})` : `expected ${what}, got ${describeValue(issue.input)}`;
 }

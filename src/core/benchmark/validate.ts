@@ -60,7 +60,8 @@ interface SampleLocation {
   readonly split: string | null;
 }
 
-function formatPath(root: string, rest: readonly Segment[]): string {
+/** `IDTest[3].dialogue_context[1]`, `["s 1"]` or `line 4, response`: where a problem is in a JSON file. */
+export function formatPath(root: string, rest: readonly Segment[]): string {
   let out = '';
   for (const s of rest) {
     if (typeof s === 'number') out += `[${s}]`;
@@ -155,7 +156,7 @@ function refuse(message: string): ValidationResult {
 }
 
 /** JSON.parse messages give a character position; people want a line and column. */
-function describeJsonError(error: unknown, text: string): string {
+export function describeJsonError(error: unknown, text: string): string {
   const message = error instanceof Error ? error.message : String(error);
   const m = /position (\d+)/.exec(message);
   const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');

@@ -11,8 +11,8 @@
  * accepted (the pipeline counts them as empty responses).
  */
 import * as z from 'zod';
-import { describeValue, findBadCharacters } from '../benchmark/schema.js';
-import { MAX_BENCHMARK_CHARS } from '../benchmark/validate.js';
+import { describeValue, expected, findBadCharacters } from '../benchmark/schema.js';
+import { MAX_BENCHMARK_CHARS, describeJsonError, formatPath } from '../benchmark/validate.js';
 
 export interface ResponsesParseError {
   /** Where, e.g. `["s12"]`, `[3].response`, `line 7, sample_ID` or `(file)`. */
@@ -39,24 +39,6 @@ const MISSING_NAMED = 5;
 
 type Segment = string | number;
 
-/** `["s 1"]`, `.id`, `[3].response` or `line 4, response`, as the benchmark validator writes them. */
-function formatPath(root: string, rest: readonly Segment[]): string {
-  let out = '';
-  for (const s of rest) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(s)) out += `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  if (root.startsWith('line ')) return out ? `${root}, ${out.replace(/^\./, '')}` : root;
-  if (!root) return out.replace(/^\./, '') || '(file)';
-  return root + out;
-}
-
-function expected(what: string) {
-  return (issue: { input?: unknown }) =>
-    issue.input === undefined ? `missing (expected ${what})` : `expected ${what}, got ${describeValue(issue.input)}`;
-}
-
 /** Responses may be empty: the pipeline counts them as empty responses. */
 const RESPONSE = 'a string';
 
@@ -73,21 +55,6 @@ const entrySchema = z.looseObject(
   },
   { error: expected('a {"sample_ID", "response"} object') },
 );
-
-/** JSON.parse messages give a character position; people want a line and column. */
-function describeJsonError(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const m = /position (\d+)/.exec(message);
-  const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
-  if (!m) return `(${reason})`;
-  const position = Number(m[1]);
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
-  return line === 1 && !text.includes('\n')
-    ? `at column ${column} (${reason})`
-    : `at line ${line}, column ${column} (${reason})`;
-}
 
 /**
  * The keys of a valid JSON text's top-level object, in order and with repeats, which JSON.parse

@@ -5,7 +5,8 @@
  * each row recomputed from them), so a hand-edited or truncated file is not shown as a run.
  */
 import * as z from 'zod';
-import { describeValue } from '../benchmark/schema.js';
+import { expected } from '../benchmark/schema.js';
+import { formatPath } from '../benchmark/validate.js';
 import type { ResultsFile } from './results.js';
 import { GOLD } from './types.js';
 
@@ -16,9 +17,6 @@ export interface ResultsIssue {
 
 export type ResultsParse =
   { readonly ok: true; readonly file: ResultsFile } | { readonly ok: false; readonly errors: readonly ResultsIssue[] };
-
-const expected = (what: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? `missing (expected ${what})` : `expected ${what}, got ${describeValue(issue.input)}`;
 
 /** JSON has no NaN: JSON.stringify writes a NaN (an undefined MI) as null. */
 const numberOrNull = z.union([z.number(), z.null()], { error: expected('a number or null') });
@@ -88,12 +86,6 @@ const resultsSchema = z.looseObject({
   responses: z.record(z.string(), z.record(z.string(), z.string()), { error: expected('responses by policy') }),
 });
 
-const pathOf = (segments: readonly PropertyKey[]) =>
-  segments.reduce<string>(
-    (at, s) => (typeof s === 'number' ? `${at}[${s}]` : at ? `${at}.${String(s)}` : String(s)),
-    '',
-  ) || '(file)';
-
 /** The reference MI of one responder in one category, from the file's pairs (NaN without them). */
 function miFromPairs(pairs: readonly z.infer<typeof pair>[], responder: string, category: string): number {
   let own = 0;
@@ -123,7 +115,9 @@ export function parseResultsText(input: string): ResultsParse {
   }
   const parsed = resultsSchema.safeParse(value);
   if (!parsed.success) {
-    const errors = parsed.error.issues.slice(0, 100).map((i) => ({ path: pathOf(i.path), message: i.message }));
+    const errors = parsed.error.issues
+      .slice(0, 100)
+      .map((i) => ({ path: formatPath('', i.path as (string | number)[]), message: i.message }));
     return { ok: false, errors };
   }
   const file = parsed.data;
