@@ -5,7 +5,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { GenerateResult, ResponseScore } from '../protocol/model-service.js';
-import type { SavedRun } from '../protocol/evaluation-service.js';
+import type { RunSummary, SavedRun } from '../protocol/evaluation-service.js';
 
 export const DB_NAME = 'rolescope';
 export const DB_VERSION = 2;
@@ -44,7 +44,14 @@ export interface VectorRecord extends Versioned {
   readonly vector: Float32Array;
 }
 
-export interface RunRecord extends SavedRun {
+/** The list's view of a run (see RunSummary). */
+export interface RunRecord extends RunSummary {
+  readonly format: number;
+}
+
+/** The rest of a run: what it ran, its results, why it failed. */
+export interface RunDataRecord extends Omit<SavedRun, keyof RunSummary> {
+  readonly id: string;
   readonly format: number;
 }
 
@@ -55,6 +62,7 @@ export interface RolescopeDB extends DBSchema {
   texts: { key: string; value: TextRecord };
   vectors: { key: string; value: VectorRecord };
   runs: { key: string; value: RunRecord; indexes: { byCreated: number } };
+  runData: { key: string; value: RunDataRecord };
 }
 
 export type RolescopeDatabase = IDBPDatabase<RolescopeDB>;
@@ -70,6 +78,7 @@ const MIGRATIONS: ((db: RolescopeDatabase) => void)[] = [
     db.createObjectStore('texts', { keyPath: 'key' });
     db.createObjectStore('vectors', { keyPath: 'key' });
     db.createObjectStore('runs', { keyPath: 'id' }).createIndex('byCreated', 'createdAt');
+    db.createObjectStore('runData', { keyPath: 'id' });
   },
 ];
 

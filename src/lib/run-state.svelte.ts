@@ -15,7 +15,7 @@ import {
   type ReasoningMode,
   type ResultsFile,
 } from '../core/index.js';
-import type { EvaluationJob, RunProgress, RunStage, SavedRun } from '../protocol/evaluation-service.js';
+import type { EvaluationJob, RunProgress, RunStage, RunSummary, SavedRun } from '../protocol/evaluation-service.js';
 import type { DeviceName } from '../protocol/model-service.js';
 
 /** The parts of EvaluationClient and IdbRunStore this state uses (fakes in unit tests). */
@@ -23,7 +23,8 @@ export interface RunRunner {
   run(job: EvaluationJob, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): Promise<ResultsFile>;
 }
 export interface RunRecords {
-  list(): Promise<SavedRun[]>;
+  /** Summaries only: listing runs must not read their results. */
+  list(): Promise<RunSummary[]>;
   get(id: string): Promise<SavedRun | undefined>;
   put(run: SavedRun): Promise<void>;
   delete(id: string): Promise<void>;
@@ -126,10 +127,6 @@ export function etaSeconds(p: StageProgress): number | null {
 
 /** Plain data for IndexedDB and postMessage: Svelte's $state proxies cannot be cloned. */
 const plain = <T>(value: T): T => $state.snapshot(value) as T;
-
-const describeJob = (job: EvaluationJob): string =>
-  `${[...job.policies.map((p) => p.id), ...(job.importedPolicies ?? []).map((p) => `${p.id} (imported)`)].join(', ')} on ${job.benchmarkSource.name}` +
-  (job.settings.limitPerCategory ? ` (${job.settings.limitPerCategory} per category)` : '');
 
 export class RunState {
   options = $state<RunOptions>({ ...DEFAULT_OPTIONS });
@@ -396,8 +393,8 @@ export class RunState {
       id: r.id,
       createdAt: r.createdAt,
       status: r.status === 'running' && r.id !== this.#currentId ? 'interrupted' : r.status,
-      label: r.job ? describeJob(r.job) : `${r.importedFrom ?? 'a results file'} (imported)`,
-      rerunnable: r.job !== undefined,
+      label: r.label,
+      rerunnable: r.rerunnable,
     }));
   }
 }

@@ -82,6 +82,8 @@ export class StorageState {
     if (item.kind === 'store') {
       const db: RolescopeDatabase = await openRolescopeDb(this.dbName);
       await db.clear(item.name as DataStore);
+      // A run's job and results live beside its summary.
+      if (item.name === 'runs') await db.clear('runData');
       db.close();
     } else {
       await globalThis.caches?.delete(item.name);

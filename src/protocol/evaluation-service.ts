@@ -63,6 +63,21 @@ export interface EvaluationService {
   run(job: EvaluationJob, onProgress?: ProgressListener): Promise<ResultsFile>;
 }
 
+/**
+ * What the list of saved runs shows of a run. Kept apart from the run's job and results, which
+ * can weigh megabytes, so that listing runs (at start-up) reads none of them.
+ */
+export interface RunSummary {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly status: SavedRun['status'];
+  /** Policies and benchmark, or the imported file's name. */
+  readonly label: string;
+  /** False for imported results, which have no job to run again. */
+  readonly rerunnable: boolean;
+}
+
 /** A saved run as the runs store keeps it. `running` after a reload means it was interrupted. */
 export interface SavedRun {
   readonly id: string;

@@ -79,6 +79,11 @@ describe('IdbRunStore', () => {
     await store.put(run('first', 100));
     await store.put(run('second', 200, 'running'));
     expect((await store.list()).map((r) => r.id)).toEqual(['second', 'first']);
+    // The list holds summaries only: no job, no results.
+    expect(await store.list()).toEqual([
+      { id: 'second', createdAt: 200, updatedAt: 200, status: 'running', label: 'm on b.json', rerunnable: true },
+      { id: 'first', createdAt: 100, updatedAt: 100, status: 'done', label: 'm on b.json', rerunnable: true },
+    ]);
     await store.put({ ...run('second', 200), status: 'failed', error: 'ModelLoadError: broken' });
     expect(await store.get('second')).toEqual({
       ...run('second', 200),
@@ -127,6 +132,7 @@ describe('database upgrade', () => {
     expect([...db.objectStoreNames].sort()).toEqual([
       'generations',
       'pairScores',
+      'runData',
       'runs',
       'scores',
       'texts',

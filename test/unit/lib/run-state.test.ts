@@ -6,13 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Benchmark, ResultsFile } from '../../../src/core/index.js';
 import type { EvaluationJob, RunProgress, SavedRun } from '../../../src/protocol/evaluation-service.js';
+import { summarizeRun } from '../../../src/lib/run-store.js';
 import { RunState, etaSeconds, type RunRecords, type RunRunner } from '../../../src/lib/run-state.svelte.js';
 
 class MemoryRecords implements RunRecords {
   readonly saved = new Map<string, SavedRun>();
   readonly writes: SavedRun[] = [];
   async list() {
-    return [...this.saved.values()].sort((a, b) => b.createdAt - a.createdAt);
+    return [...this.saved.values()].sort((a, b) => b.createdAt - a.createdAt).map(summarizeRun);
   }
   async get(id: string) {
     return this.saved.get(id);
