@@ -4,11 +4,10 @@
  * equals the Node pipeline scoring the same responses, and a second run is served entirely from
  * the cache with identical numbers. No request leaves the page's origin.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreviewServer } from 'vite';
+import { describe, expect, it } from 'vitest';
 import {
   GOLD,
   buildManifest,
@@ -23,7 +22,7 @@ import {
 import { evaluationModel } from '../../workers/evaluation-model.js';
 import { createNodeModelService } from '../../workers/node.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
-import { CHROME_PATH, openApp, screenshot, startPreview } from '../helpers/browser.js';
+import { openApp, screenshot, useBuiltApp } from '../helpers/browser.js';
 import type { Page } from 'playwright-core';
 
 const POLICY = 'rolescope-tiny-en';
@@ -32,18 +31,7 @@ const LIMIT = 3;
 const PAIRS = 4;
 const BOOTSTRAP = 50;
 const ENCODER = { kind: 'input-embeddings', model: 'rolescope-tiny-multi' } as const;
-let server: PreviewServer;
-let url: string;
-
-beforeAll(async () => {
-  if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
-  if (!existsSync(CHROME_PATH)) throw new Error(`no Chromium at ${CHROME_PATH}`);
-  ({ server, url } = await startPreview());
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const appUrl = useBuiltApp();
 
 const phase = (page: Page) => page.getByTestId('run-status').getAttribute('data-phase');
 
@@ -89,10 +77,10 @@ function miFromPairs(file: ResultsFile, responder: string, category: string): nu
 
 describe('run panel', () => {
   it('runs, resumes after a reload, matches the Node pipeline, and reruns from the cache', async () => {
-    const app = await openApp(url);
+    const app = await openApp(appUrl());
     const { page } = app;
     try {
-      await page.goto(url);
+      await page.goto(appUrl());
       await page.getByTestId('tab-run').click();
       await page.getByTestId('run-load-demo').click();
       await expect
@@ -263,10 +251,10 @@ describe('run panel', () => {
   }, 600_000);
 
   it('runs the one-click demo from a fresh page and lands on the results', async () => {
-    const app = await openApp(url);
+    const app = await openApp(appUrl());
     const { page } = app;
     try {
-      await page.goto(url);
+      await page.goto(appUrl());
       await page.getByTestId('tab-run').click();
       const started = Date.now();
       await page.getByTestId('run-demo').click();

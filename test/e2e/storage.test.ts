@@ -3,30 +3,17 @@
  * what IndexedDB and Cache Storage hold for the app (checked against the stores themselves), shows
  * the quota, and deleting an item empties exactly that store.
  */
-import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreviewServer } from 'vite';
-import { CHROME_PATH, openApp, startPreview, waitUntilReady } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { openApp, waitUntilReady, useBuiltApp } from '../helpers/browser.js';
 
-let server: PreviewServer;
-let url: string;
-
-beforeAll(async () => {
-  if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
-  if (!existsSync(CHROME_PATH)) throw new Error(`no Chromium at ${CHROME_PATH}`);
-  ({ server, url } = await startPreview());
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const appUrl = useBuiltApp();
 
 describe('storage view', () => {
   it('lists what the browser keeps, with the quota, and deletes one item', async () => {
-    const app = await openApp(url);
+    const app = await openApp(appUrl());
     const { page } = app;
     try {
-      await page.goto(url);
+      await page.goto(appUrl());
       await waitUntilReady(page);
       // The counts the page's IndexedDB holds, read directly.
       const direct = await page.evaluate(

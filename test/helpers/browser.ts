@@ -3,7 +3,9 @@
  * Chromium with playwright-core (never a downloaded browser). Every request that leaves the
  * page's origin is recorded and blocked, so a test can assert there were none.
  */
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { preview, type PreviewServer } from 'vite';
 
 export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -143,4 +145,23 @@ export async function precachedUrls(page: Page): Promise<string[]> {
     }
     return urls.sort();
   });
+}
+
+/**
+ * Serves the built app for one test file: checks dist/ and Chromium are there before the tests,
+ * stops the server after them. Returns a getter for the URL (known once the server is up).
+ */
+export function useBuiltApp(): () => string {
+  let server: PreviewServer | undefined;
+  let url = '';
+  beforeAll(async () => {
+    if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+    if (!existsSync(CHROME_PATH))
+      throw new Error(`no Chromium at ${CHROME_PATH}: apt-get install chromium, or set CHROME_PATH`);
+    ({ server, url } = await startPreview());
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => url;
 }
