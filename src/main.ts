@@ -14,9 +14,6 @@ import { IdbScoreCache } from './lib/score-cache.js';
 import { registerServiceWorker } from './lib/offline.svelte.js';
 import './app.css';
 
-// Offline use (the header's badge shows progress): only the built app has a service worker.
-if (import.meta.env.PROD) void registerServiceWorker(`${import.meta.env.BASE_URL}sw.js`);
-
 async function fetchJson<T>(path: string): Promise<T> {
   const response = await fetch(`${import.meta.env.BASE_URL}${path}`);
   if (!response.ok) throw new Error(`${path} could not be loaded (HTTP ${response.status})`);
@@ -60,6 +57,11 @@ mount(App, {
   target: document.getElementById('app')!,
   props: { state, benchmark, run, drill, storage: new StorageState() },
 });
-void state.start();
+// Offline use (the header's badge shows progress): only the built app has a service worker. It is
+// registered once the first screen has its model, so that precaching 56 MiB does not compete with
+// the first model download for the network.
+void state.start().finally(() => {
+  if (import.meta.env.PROD) void registerServiceWorker(`${import.meta.env.BASE_URL}sw.js`);
+});
 // The run panel's default policies and estimator: every bundled model, the last one scoring.
 void fetchJson<BundledManifest>('models/manifest.json').then((m) => run.init(m.models.map((model) => model.id)));

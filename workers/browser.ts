@@ -35,6 +35,16 @@ export function createBrowserModelService(): ModelService {
   onnxWasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
 
   const modelsUrl = new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin);
+  // transformers.js asks a bundled file's size with a full GET whose body it never reads, then
+  // fetches the file again. Both go to the HTTP cache; the abandoned one fails its cache write and
+  // can take the real download down with it (net::ERR_CACHE_WRITE_FAILURE, "network error" on a
+  // first visit). Bundled files skip the HTTP cache: the app's service worker keeps them offline.
+  const fetchWithoutHttpCache = (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : String(input), self.location.origin);
+    const bundled = url.origin === modelsUrl.origin && url.pathname.startsWith(modelsUrl.pathname);
+    return fetch(input, bundled ? { ...init, cache: 'no-store' } : init);
+  };
+  (env as { fetch: typeof fetch }).fetch = fetchWithoutHttpCache;
   return createModelService({
     bundledModelPath: modelsUrl.pathname,
     loadManifest: async () => {

@@ -100,3 +100,21 @@ describe('first screen on WebGPU (CPU adapter)', () => {
     }
   });
 });
+
+describe('first visit with the HTTP cache on', () => {
+  it('loads the bundled model on a fresh profile, twice', async () => {
+    // Routed sessions bypass the HTTP cache; a user's browser does not. A bundled model.onnx
+    // fetched twice at once through the HTTP cache used to fail ("network error") on most visits.
+    for (let visit = 0; visit < 2; visit++) {
+      const app = await openApp(url, { observeOnly: true });
+      try {
+        await app.page.goto(url);
+        await waitUntilReady(app.page);
+        expect(app.foreignRequests).toEqual([]);
+        expect(app.pageErrors).toEqual([]);
+      } finally {
+        await app.close();
+      }
+    }
+  });
+});

@@ -45,7 +45,15 @@ export async function startPreview(): Promise<{ server: PreviewServer; url: stri
 
 export async function openApp(
   url: string,
-  options: { webgpu?: boolean } = {},
+  options: {
+    webgpu?: boolean;
+    /**
+     * Record requests without routing them. Routing turns the browser's HTTP cache off, so only
+     * an unrouted session loads the app as a user's browser does; foreign requests are then
+     * recorded but not blocked.
+     */
+    observeOnly?: boolean;
+  } = {},
 ): Promise<AppSession & { browser: Browser }> {
   const browser = await chromium.launch({
     executablePath: CHROME_PATH,
@@ -57,16 +65,21 @@ export async function openApp(
   const foreignRequests: string[] = [];
   const sameOriginRequests: string[] = [];
   const pageErrors: string[] = [];
-  await context.route('**/*', (route) => {
-    const requestUrl = route.request().url();
-    if (requestUrl.startsWith('data:') || requestUrl.startsWith('blob:')) return route.continue();
+  /** Records a request; true when it may go ahead (same origin, or data: and blob: URLs). */
+  const record = (requestUrl: string): boolean => {
+    if (requestUrl.startsWith('data:') || requestUrl.startsWith('blob:')) return true;
     if (new URL(requestUrl).origin === origin) {
       sameOriginRequests.push(requestUrl);
-      return route.continue();
+      return true;
     }
     foreignRequests.push(requestUrl);
-    return route.abort('blockedbyclient');
-  });
+    return false;
+  };
+  if (options.observeOnly) context.on('request', (request) => void record(request.url()));
+  else
+    await context.route('**/*', (route) =>
+      record(route.request().url()) ? route.continue() : route.abort('blockedbyclient'),
+    );
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {
