@@ -8,6 +8,7 @@ import ortWasmModuleUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mj
 import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import type { BundledManifest } from '../src/core/index.js';
 import type { DeviceName, ModelService } from '../src/protocol/model-service.js';
+import { folderModelPath, ModelFolderStore } from '../src/lib/model-folder-store.js';
 import { createModelService } from './model-service.js';
 
 interface GpuLike {
@@ -35,16 +36,21 @@ export function createBrowserModelService(): ModelService {
   onnxWasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
 
   const modelsUrl = new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin);
+  const folders = new ModelFolderStore(import.meta.env.BASE_URL);
   // transformers.js asks a bundled file's size with a full GET whose body it never reads, then
   // fetches the file again. Both go to the HTTP cache; the abandoned one fails its cache write and
   // can take the real download down with it (net::ERR_CACHE_WRITE_FAILURE, "network error" on a
   // first visit). Bundled files skip the HTTP cache: the app's service worker keeps them offline.
-  const fetchWithoutHttpCache = (input: RequestInfo | URL, init?: RequestInit) => {
+  // Stored model folders are answered from Cache Storage: they never existed on any server.
+  const modelFetch = (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input), self.location.origin);
+    if (folders.owns(url)) return folders.respond(url.href);
     const bundled = url.origin === modelsUrl.origin && url.pathname.startsWith(modelsUrl.pathname);
     return fetch(input, bundled ? { ...init, cache: 'no-store' } : init);
   };
-  (env as { fetch: typeof fetch }).fetch = fetchWithoutHttpCache;
+  (env as { fetch: typeof fetch }).fetch = modelFetch;
+  // onnxruntime's wasm is the app's own file, precached by its service worker: no second copy.
+  env.useWasmCache = false;
   return createModelService({
     bundledModelPath: modelsUrl.pathname,
     loadManifest: async () => {
@@ -53,6 +59,13 @@ export function createBrowserModelService(): ModelService {
       return (await response.json()) as BundledManifest;
     },
     detectDevice,
+    folderModelPath: folderModelPath(import.meta.env.BASE_URL),
+    readFolderManifest: (name) => folders.read(name),
+    // transformers.js's own cache keeps only Hub downloads: bundled files are precached by the
+    // service worker and folders are in the folder store, so a copy would double their size.
+    beforeLoad: (ref) => {
+      env.useBrowserCache = ref.source === 'hub';
+    },
     readBundledFile: async (modelId, file) => {
       const response = await fetch(new URL(`${modelId}/${file}`, modelsUrl));
       if (!response.ok) throw new Error(`${modelId}/${file} could not be read (HTTP ${response.status})`);

@@ -5,7 +5,7 @@
  */
 import { AutoTokenizer, env, pipeline, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { ModelServiceError, type BundledManifest, type ModelFingerprint } from '../src/core/index.js';
-import type { DeviceName, EmbedResult, EncoderRef } from '../src/protocol/model-service.js';
+import type { DeviceName, EmbedResult, EncoderRef, ModelRef } from '../src/protocol/model-service.js';
 import { hubFilesHash, type HubCommitResolver } from './hub-commit.js';
 import { readInitializer } from './onnx-initializer.js';
 
@@ -18,6 +18,8 @@ export interface EncoderConfig {
   /** The bytes of a file inside a bundled model's folder. */
   readonly readBundledFile: (modelId: string, file: string) => Promise<Uint8Array>;
   readonly detectDevice: () => Promise<{ device: DeviceName }>;
+  /** Sets where transformers.js may cache before a load (ModelServiceConfig.beforeLoad). */
+  readonly beforeLoad?: (ref: ModelRef) => void;
   /** The commit a Hub revision points to now (null when it cannot be asked). */
   readonly resolveHubCommit: HubCommitResolver;
 }
@@ -49,6 +51,7 @@ async function loadInputEmbeddings(config: EncoderConfig, modelId: string): Prom
   const entry = manifest.models.find((m) => m.id === modelId);
   if (!entry) return fail('ModelNotFoundError', `"${modelId}" is not one of the bundled models`);
   Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: config.bundledModelPath });
+  config.beforeLoad?.({ source: 'bundled', id: modelId });
   let tokenizer: PreTrainedTokenizer;
   let table: ReturnType<typeof readInitializer>;
   try {
@@ -89,6 +92,7 @@ async function loadHubEncoder(
   ref: Extract<EncoderRef, { kind: 'hub' }>,
 ): Promise<LoadedEncoder> {
   Object.assign(env, { allowLocalModels: false, allowRemoteModels: true });
+  config.beforeLoad?.({ source: 'hub', id: ref.id });
   const { device } = await config.detectDevice();
   let extractor;
   try {

@@ -4,14 +4,8 @@
  * loads each policy, then the estimator, in turn.
  */
 import type { EvaluationModel, ModelManifestEntry } from '../src/core/index.js';
+export { modelName, modelRef } from '../src/core/index.js';
 import type { LoadedModelInfo, LoadOptions, ModelRef, ModelService } from '../src/protocol/model-service.js';
-
-/** How results name a model: a bundled id as it is, a Hub id as `hub:owner/name`. */
-export const modelName = (ref: ModelRef): string => (ref.source === 'hub' ? `hub:${ref.id}` : ref.id);
-
-/** The reverse of modelName. */
-export const modelRef = (name: string): ModelRef =>
-  name.startsWith('hub:') ? { source: 'hub', id: name.slice(4) } : { source: 'bundled', id: name };
 
 /**
  * Adapts the loaded model; `onTokens` hears how many tokens each call ran through the model

@@ -50,6 +50,12 @@ import {
   type ChatMessage,
   type ModelFingerprint,
   type TokenSpan,
+  describeRef,
+  folderDType,
+  validateRef,
+  externalDataChunks,
+  type FolderDType,
+  type ModelFolderManifest,
 } from '../src/core/index.js';
 import { createEncoderHost } from './encoder.js';
 import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
@@ -62,6 +68,15 @@ export interface ModelServiceConfig {
   readonly detectDevice: () => Promise<{ device: DeviceName; note?: string }>;
   /** The bytes of a file inside a bundled model's folder (the bundled encoder reads its ONNX file). */
   readonly readBundledFile: (modelId: string, file: string) => Promise<Uint8Array>;
+  /** Folder of the stored model folders ('/model-folders/' in the browser), if this platform has them. */
+  readonly folderModelPath?: string;
+  /** A stored model folder's description (its files' hashes), written when it was stored. */
+  readonly readFolderManifest?: (name: string) => Promise<ModelFolderManifest>;
+  /**
+   * Sets where transformers.js may look before a load (the browser keeps only Hub downloads in
+   * transformers.js's own cache: bundled files and folders are the app's already).
+   */
+  readonly beforeLoad?: (ref: ModelRef) => void;
   /** Names the commit a Hub revision points to (default: ask the Hub's API). */
   readonly resolveHubCommit?: HubCommitResolver;
   readonly batchBudget?: Partial<BatchBudget>;
@@ -69,9 +84,6 @@ export interface ModelServiceConfig {
 
 /** Defaults sized for a laptop: ~64 MiB of logits and 8k padded tokens per forward pass. */
 const DEFAULT_BUDGET = { maxPaddedTokens: 8192, maxLogitFloats: 16 * 1024 * 1024, maxBatchSize: 32 };
-
-const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$/;
-const BUNDLED_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 interface Loaded {
   readonly model: PreTrainedModel;
@@ -90,30 +102,21 @@ const fail = (name: ConstructorParameters<typeof ModelServiceError>[0], message:
   throw new ModelServiceError(name, message);
 };
 
-export function validateRef(ref: ModelRef): void {
-  const pattern = ref.source === 'bundled' ? BUNDLED_ID : HUB_ID;
-  if (!pattern.test(ref.id) || ref.id.includes('..')) {
-    fail(
-      'InvalidRequestError',
-      ref.source === 'bundled'
-        ? `"${ref.id}" is not a bundled model name`
-        : `"${ref.id}" is not a Hub model id (expected "owner/name", e.g. "HuggingFaceTB/SmolLM2-135M-Instruct")`,
-    );
-  }
-}
-
 /** Maps a transformers.js load failure to a named error a user can act on. */
 function loadError(ref: ModelRef, error: unknown): ModelServiceError {
   const message = error instanceof Error ? error.message : String(error);
-  const where = ref.source === 'bundled' ? `bundled model "${ref.id}"` : `Hub model "${ref.id}"`;
+  const where = describeRef(ref);
   if (/could not locate|not found|404|unauthorized|401/i.test(message)) {
     return new ModelServiceError('ModelNotFoundError', `${where} was not found (${message})`);
   }
   return new ModelServiceError('ModelLoadError', `${where} could not be loaded: ${message}`);
 }
 
-function defaultDtype(ref: ModelRef, device: DeviceName, bundledDtype: DType | undefined): DType {
-  if (bundledDtype) return bundledDtype;
+/** The precision to load when the caller names none: what the model ships, else small for the device. */
+function defaultDtype(device: DeviceName, shipped: { bundled?: DType; folder?: ModelFolderManifest; own?: unknown }) {
+  if (shipped.bundled) return shipped.bundled;
+  const deviceClass = device === 'webgpu' ? 'gpu' : 'cpu';
+  if (shipped.folder) return folderDType(shipped.folder, deviceClass, shipped.own);
   return device === 'webgpu' ? 'q4' : 'q8';
 }
 
@@ -250,27 +253,50 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       await this.dispose();
       const started = performance.now();
       let entry: BundledModelEntry | undefined;
+      let folder: ModelFolderManifest | undefined;
       if (ref.source === 'bundled') {
         manifest ??= await config.loadManifest();
         entry = manifest.models.find((m) => m.id === ref.id);
         if (!entry) fail('ModelNotFoundError', `"${ref.id}" is not one of the bundled models`);
+      } else if (ref.source === 'folder') {
+        if (!config.folderModelPath || !config.readFolderManifest) {
+          fail('InvalidRequestError', 'model folders are not available here');
+        }
+        try {
+          folder = await config.readFolderManifest!(ref.id);
+        } catch (error) {
+          fail('ModelNotFoundError', `model folder "${ref.id}" is not stored here (${(error as Error).message})`);
+        }
       }
       const detected =
         options.device && options.device !== 'auto' ? { device: options.device } : await config.detectDevice();
       const attempt = async (device: DeviceName) => {
-        const dtype = options.dtype ?? defaultDtype(ref, device, entry?.dtype);
+        const dtype = options.dtype ?? defaultDtype(device, { bundled: entry?.dtype, folder });
+        if (folder && !folder.dtypes.includes(dtype as FolderDType)) {
+          fail(
+            'ModelLoadError',
+            `model folder "${ref.id}" has no ${dtype} weights (it has ${folder.dtypes.join(', ')})`,
+          );
+        }
         Object.assign(env, {
-          allowLocalModels: ref.source === 'bundled',
+          allowLocalModels: ref.source !== 'hub',
           allowRemoteModels: ref.source === 'hub',
-          localModelPath: config.bundledModelPath,
+          localModelPath: ref.source === 'folder' ? config.folderModelPath : config.bundledModelPath,
         });
+        config.beforeLoad?.(ref);
         const common = {
           progress_callback: onProgress,
           ...(ref.source === 'hub' && ref.revision ? { revision: ref.revision } : {}),
         };
         try {
           const tokenizer = await AutoTokenizer.from_pretrained(ref.id, common);
-          const model = await AutoModelForCausalLM.from_pretrained(ref.id, { ...common, device, dtype });
+          const model = await AutoModelForCausalLM.from_pretrained(ref.id, {
+            ...common,
+            device,
+            dtype,
+            // A folder exported without transformers.js's config still loads its weights' external data.
+            ...(folder ? { use_external_data_format: externalDataChunks(folder, dtype as FolderDType) } : {}),
+          });
           return { tokenizer, model, dtype };
         } catch (error) {
           throw loadError(ref, error);
@@ -293,7 +319,8 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       const revision = ref.source === 'hub' ? (ref.revision ?? 'main') : '';
       const fingerprint: ModelFingerprint = {
         modelId: `${ref.source}:${ref.id}`,
-        filesHash: entry?.filesHash ?? hubFilesHash(revision, await resolveHubCommit(ref.id, revision)),
+        filesHash:
+          entry?.filesHash ?? folder?.filesHash ?? hubFilesHash(revision, await resolveHubCommit(ref.id, revision)),
         dtype,
         deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
       };

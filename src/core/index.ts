@@ -60,6 +60,8 @@ export * from './pipeline/results-schema.js';
 // Bundled models and samples
 export * from './demo-samples.js';
 export * from './model-manifest.js';
+export * from './model-folder.js';
+export * from './model-ref.js';
 
 // Errors that cross the worker boundary
 export * from './errors.js';

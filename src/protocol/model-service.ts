@@ -6,6 +6,7 @@
 import type { ProgressInfo } from '@huggingface/transformers';
 import type { ChatMessage } from '../core/prompt.js';
 import type { ModelFingerprint } from '../core/cache-key.js';
+import type { ModelRef } from '../core/model-ref.js';
 
 /** Where inference runs. `cpu` is onnxruntime-node (Node only); the browser has webgpu and wasm. */
 export type DeviceName = 'webgpu' | 'wasm' | 'cpu';
@@ -13,9 +14,7 @@ export type DeviceName = 'webgpu' | 'wasm' | 'cpu';
 /** Weight precision; picks the ONNX file (fp32 → model.onnx, q8 → model_quantized.onnx, ...). */
 export type DType = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
 
-export type ModelRef =
-  | { readonly source: 'bundled'; readonly id: string }
-  | { readonly source: 'hub'; readonly id: string; readonly revision?: string };
+export type { ModelRef };
 
 export interface LoadOptions {
   /** Default: the model's own `transformers.js_config.dtype`, else fp32. */
