@@ -5,8 +5,11 @@
  *                     [--pairs 1000] [--seed 42] [--limit N] [--bootstrap 1000]
  *                     [--out results.json] [--cache dir] [--responses id=file.json ...]
  *                     [--encoder input-embeddings:<bundled model>|hub:<id> | --no-bound] [--h-hat nats]
+ *                     [--model-folders dir]
  * R-EMID per category and shift family for each policy, with the same core and model service as
- * the app. Models are bundled ids (rolescope-tiny-en) or Hub ids (hub:onnx-community/...). Every
+ * the app. Models are bundled ids (rolescope-tiny-en), Hub ids (hub:onnx-community/...) or model
+ * folders (folder:<name>, the folder <name> in the transformers.js layout under --model-folders,
+ * default the current directory; the app names folders picked from disk the same way). Every
  * score and generation is cached on disk, so an interrupted run resumes where it stopped.
  * --reasoning file takes r from the benchmark; generate has the --thought model (default: the
  * scorer) write r from x alone (template th-v1). Reasoning needs the est-v1 template, which is
@@ -120,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       cache: { type: 'string' },
       responses: { type: 'string', multiple: true },
+      'model-folders': { type: 'string' },
     },
   });
   const benchFile = values.bench ?? DEMO_BENCHMARK_FILE;
@@ -183,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
       : {}),
   };
   const service = createEvaluationService({
-    models: createNodeModelService(),
+    models: createNodeModelService({ modelFoldersDir: path.resolve(values['model-folders'] ?? '.') }),
     openStore: () => openDiskStore(path.resolve(values.cache ?? '.cache/evaluate')),
     appVersion: JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version as string,
   });

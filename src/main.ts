@@ -12,6 +12,9 @@ import { StorageState } from './lib/storage-state.svelte.js';
 import { ModelClient } from './lib/model-client.js';
 import { IdbScoreCache } from './lib/score-cache.js';
 import { registerServiceWorker } from './lib/offline.svelte.js';
+import { ModelCatalog } from './lib/model-catalog.svelte.js';
+import { AnalysisClient } from './lib/analysis-client.js';
+import { ModelFolderStore } from './lib/model-folder-store.js';
 import './app.css';
 
 async function fetchJson<T>(path: string): Promise<T> {
@@ -29,7 +32,8 @@ async function fetchBlob(path: string): Promise<Blob> {
 const client = new ModelClient(
   () => new Worker(new URL('../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'rolescope-model' }),
 );
-const state = new AppState(client, await IdbScoreCache.open(), fetchJson);
+const catalog = new ModelCatalog(new ModelFolderStore(import.meta.env.BASE_URL));
+const state = new AppState(client, await IdbScoreCache.open(), fetchJson, catalog);
 const benchmarkClient = new BenchmarkClient(
   () =>
     new Worker(new URL('../workers/benchmark.worker.ts', import.meta.url), {
@@ -46,6 +50,7 @@ const evaluation = new EvaluationClient(
     }),
 );
 const run = new RunState(evaluation, await IdbRunStore.open());
+run.dtypeOf = (name) => catalog.dtypeOf(name);
 // The drill-down scores tokens with the run's estimator in a model worker of its own.
 const drill = new DrillState(
   new ModelClient(
@@ -55,7 +60,20 @@ const drill = new DrillState(
 );
 mount(App, {
   target: document.getElementById('app')!,
-  props: { state, benchmark, run, drill, storage: new StorageState() },
+  props: {
+    state,
+    benchmark,
+    run,
+    drill,
+    storage: new StorageState(),
+    analysis: new AnalysisClient(
+      () =>
+        new Worker(new URL('../workers/analysis.worker.ts', import.meta.url), {
+          type: 'module',
+          name: 'rolescope-analysis',
+        }),
+    ),
+  },
 });
 // Offline use (the header's badge shows progress): only the built app has a service worker. It is
 // registered once the first screen has its model, so that precaching 56 MiB does not compete with

@@ -77,7 +77,8 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
       const load = (ref: ModelRef, templateVersion: string) => async () => {
         const name = modelName(ref);
         emit('load', name, 0, 1);
-        const info = await config.models.load(ref, { device: job.device });
+        const dtype = job.dtypes?.[name];
+        const info = await config.models.load(ref, { device: job.device, ...(dtype ? { dtype } : {}) });
         infos.set(name, info);
         emit('load', name, 1, 1);
         const model = evaluationModel(config.models, ref, (tokens) => (tokensComputed += tokens));

@@ -4,18 +4,23 @@
  * here touches the DOM.
  */
 import {
+  modelRef,
   rolePlayMessages,
   type BundledManifest,
-  type BundledModelEntry,
   type DemoSample,
   type DemoSampleFile,
 } from '../core/index.js';
-import type { LoadedModelInfo, LoadProgress, ResponseScore } from '../protocol/model-service.js';
+import type { DeviceName, DType, LoadedModelInfo, ResponseScore } from '../protocol/model-service.js';
 import { CachedModel, type CachedScoreResult } from './cached-model.js';
+import { EMPTY_PROGRESS, LoadProgressTracker, type LoadProgressView } from './load-progress.js';
+import type { ModelCatalog } from './model-catalog.svelte.js';
 import type { ModelClient } from './model-client.js';
 import type { IdbScoreCache } from './score-cache.js';
 
-export type Phase = 'idle' | 'loading-model' | 'scoring' | 'generating' | 'ready' | 'error';
+export type Phase = 'idle' | 'loading-model' | 'scoring' | 'generating' | 'ready' | 'error' | 'cancelled';
+
+/** Where the first screen's model runs: the browser's choice, or one the user picked. */
+export type DeviceChoice = DeviceName | 'auto';
 
 export interface ScoreView {
   readonly score: ResponseScore;
@@ -32,14 +37,16 @@ export interface GenerationView {
 }
 
 export class AppState {
-  #models = $state.raw<readonly BundledModelEntry[]>([]);
   #samples = $state.raw<readonly DemoSample[]>([]);
   #modelId = $state('');
   #sampleId = $state('');
   #loaded = $state.raw<LoadedModelInfo | null>(null);
   #phase = $state<Phase>('idle');
   #error = $state('');
-  #progress = $state('');
+  #progress = $state.raw<LoadProgressView>(EMPTY_PROGRESS);
+  #device = $state<DeviceChoice>('auto');
+  #dtype = $state<DType | undefined>(undefined);
+  #loadAbort: AbortController | null = null;
   #golden = $state.raw<ScoreView | null>(null);
   #generation = $state.raw<GenerationView | null>(null);
   #run = 0;
@@ -48,10 +55,15 @@ export class AppState {
     private readonly client: ModelClient,
     private readonly cache: IdbScoreCache,
     private readonly fetchJson: <T>(path: string) => Promise<T>,
+    readonly catalog: ModelCatalog,
   ) {}
 
-  get models() {
-    return this.#models;
+  get device() {
+    return this.#device;
+  }
+  /** The precision asked for (undefined: the model's default for the device). */
+  get dtype() {
+    return this.#dtype;
   }
   get samples() {
     return this.#samples;
@@ -94,7 +106,8 @@ export class AppState {
         this.fetchJson<BundledManifest>('models/manifest.json'),
         this.fetchJson<DemoSampleFile>('samples/demo-samples.json'),
       ]);
-      this.#models = manifest.models;
+      this.catalog.setBundled(manifest.models);
+      void this.catalog.refresh();
       this.#samples = sampleFile.samples;
       this.#sampleId = sampleFile.samples[0]?.id ?? '';
       await this.selectModel(manifest.models[0]?.id ?? '');
@@ -103,24 +116,59 @@ export class AppState {
     }
   }
 
-  async selectModel(id: string): Promise<void> {
-    if (!id) return;
-    this.#modelId = id;
+  /**
+   * Loads a model by its catalog name (`rolescope-tiny-en`, `hub:owner/name`, `folder:name`),
+   * downloading it first when it is a Hub model not yet on this machine; `cancelLoad` stops it.
+   */
+  async selectModel(name: string, options: { device?: DeviceChoice; dtype?: DType } = {}): Promise<void> {
+    if (!name) return;
+    this.#modelId = name;
+    this.#device = options.device ?? this.#device;
+    // A Hub model loads in the precision it was downloaded in, unless another is asked for.
+    this.#dtype = options.dtype ?? this.catalog.dtypeOf(name);
     const run = ++this.#run;
+    this.#loadAbort?.abort();
+    const abort = (this.#loadAbort = new AbortController());
     this.#loaded = null;
     this.#golden = null;
     this.#generation = null;
     this.#phase = 'loading-model';
     this.#error = '';
+    const tracker = new LoadProgressTracker();
+    this.#progress = EMPTY_PROGRESS;
     try {
-      const info = await this.client.load({ source: 'bundled', id }, {}, (p) => this.onProgress(p));
+      const info = await this.client.load(
+        modelRef(name),
+        { device: this.#device, ...(this.#dtype ? { dtype: this.#dtype } : {}) },
+        (p) => {
+          if (run === this.#run) this.#progress = tracker.update(p);
+        },
+        abort.signal,
+      );
       if (run !== this.#run) return;
       this.#loaded = info;
-      this.#progress = '';
+      if (info.ref.source === 'hub') void this.catalog.refresh();
       await this.runSample(run);
     } catch (error) {
-      if (run === this.#run) this.fail(error);
+      if (run !== this.#run) return;
+      if ((error as Error).name === 'AbortError') {
+        this.#phase = 'cancelled';
+        this.#error = `Loading ${name} was cancelled; what was downloaded so far is kept.`;
+        void this.catalog.refresh();
+      } else this.fail(error);
+    } finally {
+      if (this.#loadAbort === abort) this.#loadAbort = null;
     }
+  }
+
+  /** Stops a model load or download in progress (the model worker is restarted). */
+  cancelLoad(): void {
+    this.#loadAbort?.abort();
+  }
+
+  /** Loads the current model again on another device. */
+  async selectDevice(device: DeviceChoice): Promise<void> {
+    await this.selectModel(this.#modelId, { device, ...(this.#dtype ? { dtype: this.#dtype } : {}) });
   }
 
   async selectSample(id: string): Promise<void> {
@@ -180,11 +228,6 @@ export class AppState {
     } catch (error) {
       if (run === this.#run) this.fail(error);
     }
-  }
-
-  private onProgress(p: LoadProgress): void {
-    if (p.status === 'progress_total') this.#progress = `Loading model… ${Math.round(p.progress)}%`;
-    else if (p.status === 'initiate') this.#progress = `Loading ${p.file}…`;
   }
 
   private fail(error: unknown): void {

@@ -7,6 +7,7 @@
 import {
   ESTIMATOR_RESPONSE_PREFIX,
   estimatorMessages,
+  modelRef,
   rolePlayMessages,
   selectedSamples,
   withOldestTurnsDropped,
@@ -16,12 +17,20 @@ import {
   type ResultsFile,
   type RolePlayInput,
 } from '../core/index.js';
-import type { LoadedModelInfo, ModelRef, ResponseScore, ScoreGroup, ScoreResult } from '../protocol/model-service.js';
+import type {
+  DType,
+  LoadedModelInfo,
+  LoadOptions,
+  ModelRef,
+  ResponseScore,
+  ScoreGroup,
+  ScoreResult,
+} from '../protocol/model-service.js';
 
 /** The part of ModelClient the drill-down uses. */
 export interface DrillScorer {
   readonly loaded: LoadedModelInfo | null;
-  load(ref: ModelRef): Promise<LoadedModelInfo>;
+  load(ref: ModelRef, options?: LoadOptions): Promise<LoadedModelInfo>;
   score(groups: readonly ScoreGroup[]): Promise<ScoreResult>;
 }
 
@@ -91,11 +100,13 @@ export class DrillState {
         { label: `${policy}'s response`, text: results.responses[policy]?.[sample.id] ?? '' },
         { label: 'golden response', text: sample.goldenResponse },
       ].filter((r) => r.text.trim() !== '');
-      const name = results.manifest.estimator.id;
-      const ref: ModelRef = name.startsWith('hub:')
-        ? { source: 'hub', id: name.slice(4) }
-        : { source: 'bundled', id: name };
-      if (this.scorer.loaded?.ref.id !== ref.id) await this.scorer.load(ref);
+      const estimator = results.manifest.estimator;
+      const ref = modelRef(estimator.id);
+      const loaded = this.scorer.loaded?.ref;
+      // The precision the run scored with, so the tokens shown are the run's.
+      if (loaded?.source !== ref.source || loaded.id !== ref.id) {
+        await this.scorer.load(ref, { dtype: estimator.dtype as DType });
+      }
       const prefix = results.manifest.settings.estimatorTemplate === 'rp-v1' ? undefined : ESTIMATOR_RESPONSE_PREFIX;
       const scoreUnder = async (s: BenchmarkSample) => {
         const render = contextOf(results, s);

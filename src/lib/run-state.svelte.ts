@@ -5,6 +5,7 @@
  */
 import {
   formatIssue,
+  modelRef,
   parseResponsesText,
   parseResultsText,
   selectedSamples,
@@ -16,7 +17,7 @@ import {
   type ResultsFile,
 } from '../core/index.js';
 import type { EvaluationJob, RunProgress, RunStage, RunSummary, SavedRun } from '../protocol/evaluation-service.js';
-import type { DeviceName } from '../protocol/model-service.js';
+import type { DeviceName, DType } from '../protocol/model-service.js';
 
 /** The parts of EvaluationClient and IdbRunStore this state uses (fakes in unit tests). */
 export interface RunRunner {
@@ -143,6 +144,9 @@ export class RunState {
   #currentId: string | null = null;
   #controller: AbortController | null = null;
 
+  /** The precision to load a model in, by name (a Hub model: the one downloaded); undefined for the default. */
+  dtypeOf: (name: string) => DType | undefined = () => undefined;
+
   constructor(
     private readonly runner: RunRunner,
     private readonly records: RunRecords,
@@ -239,14 +243,21 @@ export class RunState {
       for (const id of wanted) responses[id] = parsed.responses[id]!;
       importedPolicies.push({ id: file.id, responses });
     }
+    const thought = o.reasoning === 'generate' ? o.thought || o.estimator : null;
+    const dtypes: Record<string, DType> = {};
+    for (const name of [...o.policies, o.estimator, ...(thought ? [thought] : [])]) {
+      const dtype = this.dtypeOf(name);
+      if (dtype) dtypes[name] = dtype;
+    }
     const job: EvaluationJob = {
       benchmark: benchmark.benchmark,
       benchmarkSource: { name: benchmark.name, sha256: benchmark.sha256 },
-      policies: o.policies.map((id) => ({ source: 'bundled', id })),
+      policies: o.policies.map(modelRef),
       ...(importedPolicies.length > 0 ? { importedPolicies } : {}),
-      estimator: { source: 'bundled', id: o.estimator },
+      estimator: modelRef(o.estimator),
       ...(o.bound ? { encoder: { kind: 'input-embeddings', model: o.encoder } as const } : {}),
-      ...(o.reasoning === 'generate' ? { thought: { source: 'bundled', id: o.thought || o.estimator } as const } : {}),
+      ...(thought ? { thought: modelRef(thought) } : {}),
+      ...(Object.keys(dtypes).length > 0 ? { dtypes } : {}),
       settings,
       device: o.device,
     };

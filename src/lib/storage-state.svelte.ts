@@ -4,6 +4,8 @@
  * much room it takes against the browser's quota, and per-item deletion.
  */
 import { DB_NAME, openRolescopeDb, type RolescopeDatabase } from './db.js';
+import { HUB_CACHE, responseBytes } from './hub-cache.js';
+import { FOLDER_CACHE } from './model-folder-store.js';
 
 /** The IndexedDB stores a user may empty, with what they hold. */
 export const DATA_STORES = [
@@ -27,7 +29,8 @@ export interface StorageItem {
 
 /** Cache Storage names and what they hold. */
 function cacheLabel(name: string): string {
-  if (name === 'transformers-cache') return 'Model files downloaded by transformers.js';
+  if (name === HUB_CACHE) return 'Hub models downloaded by transformers.js';
+  if (name === FOLDER_CACHE) return 'Model folders picked from disk';
   if (name.includes('precache')) return 'The offline app (page, wasm, bundled models, demo data)';
   return `Cache “${name}”`;
 }
@@ -99,11 +102,7 @@ export class StorageState {
         const cache = await caches.open(name);
         const requests = await cache.keys();
         let bytes = 0;
-        for (const request of requests) {
-          const response = await cache.match(request);
-          const length = Number(response?.headers.get('content-length'));
-          bytes += Number.isFinite(length) && length > 0 ? length : ((await response?.blob())?.size ?? 0);
-        }
+        for (const request of requests) bytes += await responseBytes(cache, request);
         return { kind: 'cache' as const, name, label: cacheLabel(name), entries: requests.length, bytes };
       }),
     );

@@ -6,7 +6,7 @@
 import type { Benchmark } from '../core/benchmark/format.js';
 import type { EvaluationProgress, EvaluationSettings } from '../core/pipeline/types.js';
 import type { ResultsFile } from '../core/pipeline/results.js';
-import type { DeviceName, EncoderRef, ModelRef } from './model-service.js';
+import type { DeviceName, DType, EncoderRef, ModelRef } from './model-service.js';
 
 /** Everything a run needs; plain data, so it can be saved and run again after a reload. */
 export interface EvaluationJob {
@@ -33,6 +33,8 @@ export interface EvaluationJob {
   readonly encoder?: EncoderRef;
   readonly settings: EvaluationSettings;
   readonly device: DeviceName | 'auto';
+  /** Precision per model name (e.g. the one a Hub model was downloaded in); others load their default. */
+  readonly dtypes?: Readonly<Record<string, DType>>;
 }
 
 /** A stage of a run: loading a model, one of the pipeline's stages, or the statistics at the end. */

@@ -37,7 +37,7 @@ describe('planModelFolder', () => {
         'tokenizer_config.json',
       ].sort(),
     );
-    expect(plan.skipped.sort()).toEqual(['README.md', 'model.safetensors', 'onnx/decoder_model.onnx']);
+    expect([...plan.skipped].sort()).toEqual(['README.md', 'model.safetensors', 'onnx/decoder_model.onnx']);
     expect(plan.dtypes).toEqual(['fp32', 'q4']);
     expect(plan.totalBytes).toBe(4 * 10 + 5 + 3);
   });
