@@ -215,8 +215,10 @@ async function main(argv: string[]): Promise<number> {
     `\nR-EMID (nats/token; positive = information lost under the shift), estimator ${scorer}, ${template}, ` +
       `${estimatorKind} MI, reasoning ${reasoning}${thought ? ` by ${thought}` : ''}`,
   );
+  // Hub and folder names are long: the policy column fits the longest.
+  const policyWidth = Math.max(22, ...rows.map((r) => r.policy.length + 2));
   console.log(
-    'policy'.padEnd(22) +
+    'policy'.padEnd(policyWidth) +
       'category'.padEnd(22) +
       'shift'.padEnd(10) +
       '   n   MI(ŷ)   MI(y*)    EMI   R-EMID  95% CI'.padEnd(62) +
@@ -230,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
         (b.shares ? `(${fmt(b.shares.user, 2)}/${fmt(b.shares.character, 2)}/${fmt(b.shares.dialogue, 2)})` : '')
       : '';
     console.log(
-      `${r.policy.padEnd(22)}${r.category.padEnd(22)}${r.shift.padEnd(10)}` +
+      `${r.policy.padEnd(policyWidth)}${r.category.padEnd(22)}${r.shift.padEnd(10)}` +
         `${String(r.n).padStart(4)} ${fmt(r.miModel).padStart(7)} ${fmt(r.miGold).padStart(7)} ${fmt(r.emi).padStart(7)} ${fmt(r.remid).padStart(7)}  ${ci}`.padEnd(
           62,
         ) +
@@ -248,7 +250,7 @@ bound (published form; encoder ${manifest.encoder?.id}): held for ${v.n - v.viol
   console.log('\nper shift family (sample-weighted)');
   for (const f of families) {
     console.log(
-      `${f.policy.padEnd(22)}${f.family.padEnd(12)}${String(f.n).padStart(5)} ${fmt(f.remid).padStart(7)}  [${fmt(f.remidCi[0])}, ${fmt(f.remidCi[1])}]`,
+      `${f.policy.padEnd(policyWidth)}${f.family.padEnd(12)}${String(f.n).padStart(5)} ${fmt(f.remid).padStart(7)}  [${fmt(f.remidCi[0])}, ${fmt(f.remidCi[1])}]`,
     );
   }
   const c = manifest.counts;

@@ -87,25 +87,26 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
 
       let encoderEntry: ModelManifestEntry | undefined;
       const encoder = job.encoder;
-      const rawEncoder: TextEncoder = {
-        id: encoderName(encoder!),
-        async embed(texts) {
-          const rows: Float32Array[] = [];
-          // Chunks keep a Hub encoder's activations small; the bundled one does not mind either way.
-          for (let at = 0; at < texts.length; at += EMBED_CHUNK) {
-            const chunk = await config.models.embed(encoder!, texts.slice(at, at + EMBED_CHUNK));
-            for (let r = 0; r * chunk.dims < chunk.vectors.length; r++)
-              rows.push(chunk.vectors.slice(r * chunk.dims, (r + 1) * chunk.dims));
-          }
-          return rows;
-        },
-      };
-      const loadEncoder = async (): Promise<TextEncoder> => {
+      /** The bound's text encoder, loaded on first use (only when the job has one). */
+      const loadEncoder = (ref: EncoderRef) => async (): Promise<TextEncoder> => {
+        const rawEncoder: TextEncoder = {
+          id: encoderName(ref),
+          async embed(texts) {
+            const rows: Float32Array[] = [];
+            // Chunks keep a Hub encoder's activations small; the bundled one does not mind either way.
+            for (let at = 0; at < texts.length; at += EMBED_CHUNK) {
+              const chunk = await config.models.embed(ref, texts.slice(at, at + EMBED_CHUNK));
+              for (let r = 0; r * chunk.dims < chunk.vectors.length; r++)
+                rows.push(chunk.vectors.slice(r * chunk.dims, (r + 1) * chunk.dims));
+            }
+            return rows;
+          },
+        };
         // One probe text loads the encoder and names its fingerprint, which keys the cached vectors.
-        const { fingerprint } = await config.models.embed(encoder!, ['(probe)']);
+        const { fingerprint } = await config.models.embed(ref, ['(probe)']);
         encoderEntry = {
-          id: encoderName(encoder!),
-          source: encoder!.kind === 'hub' ? 'hub' : 'bundled',
+          id: encoderName(ref),
+          source: ref.kind === 'hub' ? 'hub' : 'bundled',
           filesHash: fingerprint.filesHash,
           dtype: fingerprint.dtype,
           device: fingerprint.deviceClass,
@@ -134,7 +135,7 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
           ...(job.thought
             ? { thought: { id: modelName(job.thought), load: load(job.thought, THOUGHT_TEMPLATE_VERSION) } }
             : {}),
-          ...(encoder ? { encoder: { id: encoderName(encoder), load: loadEncoder } } : {}),
+          ...(encoder ? { encoder: { id: encoderName(encoder), load: loadEncoder(encoder) } } : {}),
           settings: job.settings,
         },
         { onProgress: (p) => emit(p.stage, subjectOf(p), p.done, p.total) },

@@ -201,16 +201,17 @@ describe('runEvaluation with a thought model and the null-prompt estimator', () 
   }, 120_000);
 });
 
-describe('npm run evaluate with --reasoning generate and --estimator null-prompt', () => {
-  const ROOT = path.resolve(import.meta.dirname, '../..');
-  const evaluate = (args: string[]) => {
-    const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts/evaluate.ts'), ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    return { code: r.status, out: r.stdout + r.stderr };
-  };
+const ROOT = path.resolve(import.meta.dirname, '../..');
+/** Runs `npm run evaluate` as a user would, in its own process. */
+const evaluate = (args: string[]) => {
+  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts/evaluate.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return { code: r.status, out: r.stdout + r.stderr };
+};
 
+describe('npm run evaluate with --reasoning generate and --estimator null-prompt', () => {
   it('writes r and the thought model into the results, null pairs beside the others, and reruns from the cache', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-'));
     const out = path.join(dir, 'r.json');
@@ -254,14 +255,6 @@ describe('npm run evaluate with --reasoning generate and --estimator null-prompt
 });
 
 describe('npm run evaluate with imported responses (--responses)', () => {
-  const ROOT = path.resolve(import.meta.dirname, '../..');
-  const evaluate = (args: string[]) => {
-    const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts/evaluate.ts'), ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    return { code: r.status, out: r.stdout + r.stderr };
-  };
   // The samples --limit 2 selects, computed here independently: the first 2 of each category.
   const selected = parsed.benchmark.categories.flatMap((c) =>
     parsed.benchmark.samples.filter((s) => s.category === c.tag).slice(0, 2),
@@ -330,4 +323,28 @@ describe('npm run evaluate with imported responses (--responses)', () => {
     expect(gold.out).toContain('"gold" names the golden responses');
     for (const r of [typed, clash, gold]) expect(r.out).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
   }, 60_000);
+});
+
+describe('npm run evaluate with a model folder and no bound', () => {
+  it('runs folder:<name> from --model-folders exactly as the bundled model with the same files', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-'));
+    const out = path.join(dir, 'r.json');
+    const run = evaluate([
+      ...['--model-folders', 'public/models', '--policy', `folder:${MODEL}`, '--policy', MODEL, '--scorer', MODEL],
+      ...['--limit', '2', '--pairs', '2', '--bootstrap', '10', '--no-bound', '--cache', dir, '--out', out],
+    ]);
+    expect(run.code, run.out).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    expect(results.manifest.policies.map((p: { id: string; source: string }) => [p.id, p.source])).toEqual([
+      [`folder:${MODEL}`, 'folder'],
+      [MODEL, 'bundled'],
+    ]);
+    expect(results.manifest.encoder).toBeUndefined();
+    expect(results.rows.every((r: { bound?: unknown }) => r.bound === undefined)).toBe(true);
+    // Same files, same greedy responses, same scores.
+    expect(results.responses[`folder:${MODEL}`]).toEqual(results.responses[MODEL]);
+    const byPolicy = (policy: string) =>
+      results.rows.filter((r: { policy: string }) => r.policy === policy).map((r: { remid: number | null }) => r.remid);
+    expect(byPolicy(`folder:${MODEL}`)).toEqual(byPolicy(MODEL));
+  }, 120_000);
 });
