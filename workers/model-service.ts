@@ -59,6 +59,14 @@ import {
 } from '../src/core/index.js';
 import { createEncoderHost } from './encoder.js';
 import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
+import {
+  canShareContext,
+  commonPrefixLength,
+  disposePast,
+  logitsData,
+  runPrefix,
+  runSuffixBatch,
+} from './shared-context.js';
 
 export interface ModelServiceConfig {
   /** Folder of the bundled models: '/models/' (a URL path) in the browser, an absolute path in Node. */
@@ -80,6 +88,11 @@ export interface ModelServiceConfig {
   /** Names the commit a Hub revision points to (default: ask the Hub's API). */
   readonly resolveHubCommit?: HubCommitResolver;
   readonly batchBudget?: Partial<BatchBudget>;
+  /**
+   * Score a context's responses continuing from one pass over the context (default true); false
+   * runs every sequence whole, the reference algorithm's way (benchmarks and equivalence tests).
+   */
+  readonly shareContexts?: boolean;
 }
 
 /** Defaults sized for a laptop: ~64 MiB of logits and 8k padded tokens per forward pass. */
@@ -90,6 +103,8 @@ interface Loaded {
   readonly tokenizer: PreTrainedTokenizer;
   readonly info: LoadedModelInfo;
   readonly canKeepLastLogits: boolean;
+  /** Whether responses can continue from a context's key/value cache (see shared-context.ts). */
+  readonly canShareContext: boolean;
 }
 
 /** One (context, response) pair, rendered and tokenized once. */
@@ -181,13 +196,14 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     return { ids, span };
   }
 
+  /**
+   * A response's scores from logits; `logitsAt(p)` gives the array and row holding the logits
+   * after position p (which predict the token at p + 1).
+   */
   function scoreRow(
     current: Loaded,
     sequence: PreparedSequence,
-    logits: Float32Array,
-    batchRow: number,
-    keptRows: number,
-    paddedLength: number,
+    logitsAt: (position: number) => readonly [Float32Array, number],
   ): ResponseScore {
     const { tokenizer, info } = current;
     const vocab = info.vocabSize;
@@ -196,12 +212,11 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const logProbs = new Float32Array(n);
     const ranks = new Int32Array(n);
     const entropies = new Float32Array(n);
-    const firstKeptPosition = paddedLength - keptRows;
     for (let t = 0; t < n; t++) {
-      // The token at position p is predicted by the logits at position p − 1.
-      const row = batchRow * keptRows + (span.start + t - 1 - firstKeptPosition);
-      logProbs[t] = tokenLogProb(logits, row, vocab, ids[span.start + t]!);
-      ranks[t] = tokenRank(logits, row, vocab, ids[span.start + t]!);
+      const token = ids[span.start + t]!;
+      const [logits, row] = logitsAt(span.start + t - 1);
+      logProbs[t] = tokenLogProb(logits, row, vocab, token);
+      ranks[t] = tokenRank(logits, row, vocab, token);
       entropies[t] = tokenEntropy(logits, row, vocab);
     }
     const tokenIds = Int32Array.from(ids.slice(span.start, span.end));
@@ -241,10 +256,68 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const logits = output.logits;
     const [, keptRows, vocab] = logits.dims as [number, number, number];
     if (vocab !== info.vocabSize) fail('ModelLoadError', `logits have ${vocab} columns, expected ${info.vocabSize}`);
-    const data = (logits.location === 'cpu' ? logits.data : await logits.ort_tensor.getData()) as Float32Array;
-    const scores = sequences.map((s, r) => scoreRow(current, s, data, r, keptRows, paddedLength));
+    const data = await logitsData(logits);
+    // Padding is on the right: row r's kept logits are its last `keptRows` padded positions.
+    const firstKept = paddedLength - keptRows;
+    const scores = sequences.map((s, r) => scoreRow(current, s, (p) => [data, r * keptRows + p - firstKept]));
     disposeOutputs(output);
     return scores;
+  }
+
+  /**
+   * Scores one context's sequences continuing from a single pass over what they share: the
+   * prefix once (its last logits predict each response's first token), then the suffixes in
+   * batches over the prefix's cache, keeping only the logits of response positions.
+   */
+  async function scoreSharedContext(current: Loaded, sequences: readonly PreparedSequence[]) {
+    const { model, tokenizer, info } = current;
+    const shared = commonPrefixLength(
+      sequences.map((s) => s.ids),
+      Math.min(...sequences.map((s) => s.span.start)),
+    );
+    const prefix = await runPrefix(model, sequences[0]!.ids.slice(0, shared));
+    const suffixes = sequences.map((s) => s.ids.slice(shared));
+    const budget = { ...DEFAULT_BUDGET, ...config.batchBudget };
+    const longest = Math.max(...suffixes.map((x) => x.length));
+    const batches = planBatches(
+      sequences.map((s, i) => ({
+        length: suffixes[i]!.length,
+        // From the position before the response's first token, or the whole suffix when that is in the prefix.
+        keepLast: Math.min(suffixes[i]!.length, s.ids.length - s.span.start + 1),
+      })),
+      {
+        ...budget,
+        // Every row carries a copy of the prefix's cache: bound rows × (prefix + suffix) tokens too.
+        maxBatchSize: Math.max(
+          1,
+          Math.min(budget.maxBatchSize, Math.floor(budget.maxPaddedTokens / (shared + longest))),
+        ),
+        vocabSize: info.vocabSize,
+        canKeepLastLogits: true,
+      },
+    );
+    const padId = Number(tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0);
+    const scores = new Array<ResponseScore>(sequences.length);
+    let forwardTokens = shared;
+    try {
+      for (const batch of batches) {
+        const rows = batch.indices.map((i) => suffixes[i]!);
+        // The first response token's logits come from the prefix pass: no suffix row needed for it.
+        const keep = Math.min(batch.keepLast || batch.paddedLength, batch.paddedLength);
+        const run = await runSuffixBatch(model, prefix, rows, batch.paddedLength, keep, padId);
+        const firstKept = batch.paddedLength - run.keptRows;
+        batch.indices.forEach((i, r) => {
+          scores[i] = scoreRow(current, sequences[i]!, (p) =>
+            p < shared ? [prefix.lastLogits, 0] : [run.logits, r * run.keptRows + (p - shared) - firstKept],
+          );
+        });
+        run.dispose();
+        forwardTokens += rows.length * batch.paddedLength;
+      }
+    } finally {
+      disposePast(prefix.past);
+    }
+    return { scores, forwardTokens, batches: batches.length + 1 };
   }
 
   return {
@@ -339,6 +412,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         tokenizer,
         info,
         canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
+        canShareContext: config.shareContexts !== false && canShareContext(model),
       };
       return info;
     },
@@ -346,14 +420,28 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     async score(groups: readonly ScoreGroup[]): Promise<ScoreResult> {
       const current = requireLoaded();
       const started = performance.now();
+      const prepared = groups.map((group) =>
+        group.responses.map((response) => prepare(current, group.context, response, group.responsePrefix)),
+      );
+      const results: ResponseScore[][] = groups.map((g) => new Array<ResponseScore>(g.responses.length));
+      let forwardTokens = 0;
+      let batchCount = 0;
+      // A context with several responses is run once; the rest are packed as whole sequences.
       const flat: PreparedSequence[] = [];
       const owners: [number, number][] = [];
-      groups.forEach((group, g) =>
-        group.responses.forEach((response, r) => {
-          flat.push(prepare(current, group.context, response, group.responsePrefix));
-          owners.push([g, r]);
-        }),
-      );
+      for (const [g, sequences] of prepared.entries()) {
+        if (current.canShareContext && sequences.length > 1) {
+          const shared = await scoreSharedContext(current, sequences);
+          results[g] = shared.scores;
+          forwardTokens += shared.forwardTokens;
+          batchCount += shared.batches;
+        } else {
+          sequences.forEach((sequence, r) => {
+            flat.push(sequence);
+            owners.push([g, r]);
+          });
+        }
+      }
       const batches = planBatches(
         flat.map(({ ids, span }) => ({ length: ids.length, keepLast: ids.length - span.start + 1 })),
         {
@@ -363,8 +451,6 @@ export function createModelService(config: ModelServiceConfig): ModelService {
           canKeepLastLogits: current.canKeepLastLogits,
         },
       );
-      const results: ResponseScore[][] = groups.map((g) => new Array<ResponseScore>(g.responses.length));
-      let forwardTokens = 0;
       for (const batch of batches) {
         const scores = await runBatch(
           current,
@@ -382,8 +468,8 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         groups: results,
         timings: {
           forwardMs: performance.now() - started,
-          sequences: flat.length,
-          batches: batches.length,
+          sequences: prepared.reduce((n, sequences) => n + sequences.length, 0),
+          batches: batchCount + batches.length,
           forwardTokens,
         },
       };

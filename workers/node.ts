@@ -37,6 +37,7 @@ export function createNodeModelService(
     /** Where `folder:<name>` models are: `<modelFoldersDir>/<name>/` in the transformers.js layout. */
     modelFoldersDir?: string;
     batchBudget?: ModelServiceConfig['batchBudget'];
+    shareContexts?: boolean;
   } = {},
 ): ModelService {
   const modelsDir = options.modelsDir ?? BUNDLED_MODELS_DIR;
@@ -53,6 +54,7 @@ export function createNodeModelService(
         }
       : {}),
     ...(options.batchBudget ? { batchBudget: options.batchBudget } : {}),
+    ...(options.shareContexts !== undefined ? { shareContexts: options.shareContexts } : {}),
   });
 }
 

@@ -167,9 +167,13 @@ describe('score()', () => {
       // Responses of different lengths force padding inside a batch.
       responses: [s.goldenResponse, demo.samples[(i + 1) % demo.samples.length]!.goldenResponse, 'ok'],
     }));
-    const batched = await service.score(groups);
+    // Whole sequences packed by length (context sharing has its own test: shared-context.test.ts).
+    const packed = createNodeModelService({ shareContexts: false });
+    await packed.load({ source: 'bundled', id: MODEL_ID });
+    const batched = await packed.score(groups);
+    await packed.dispose();
     expect(batched.timings.batches).toBeLessThan(batched.timings.sequences);
-    const single = createNodeModelService({ batchBudget: { maxBatchSize: 1 } });
+    const single = createNodeModelService({ shareContexts: false, batchBudget: { maxBatchSize: 1 } });
     await single.load({ source: 'bundled', id: MODEL_ID });
     const oneByOne = await single.score(groups);
     await single.dispose();

@@ -1,0 +1,147 @@
+/**
+ * Context sharing: a context is run through the model once, and every response paired with it
+ * continues from that pass's key/value cache, in batches. The estimator pairs each context with
+ * dozens of responses (its own, mismatched ones, the policy's and the golden), and contexts are
+ * long while responses are short, so this skips most of the reference algorithm's work (a full
+ * forward pass over context + response for every pair) and gives the same log-probs.
+ */
+import { Tensor, type PreTrainedModel } from '@huggingface/transformers';
+
+/** The cache a forward pass leaves, as the next pass takes it (`past_key_values.<layer>.<key|value>`). */
+export type PastKeyValues = Record<string, Tensor>;
+
+export interface PrefixPass {
+  /** Tokens in the shared prefix. */
+  readonly length: number;
+  /** The logits after the prefix's last token (they predict the first token after it). */
+  readonly lastLogits: Float32Array;
+  /** Batch of one. */
+  readonly past: PastKeyValues;
+}
+
+/** Whether the graph takes a key/value cache and explicit positions (every transformers.js decoder export does). */
+export function canShareContext(model: PreTrainedModel): boolean {
+  const session = (model as unknown as { sessions: Record<string, { inputNames: string[]; outputNames: string[] }> })
+    .sessions.model;
+  if (!session) return false;
+  return (
+    session.inputNames.includes('position_ids') &&
+    session.inputNames.some((n) => n.startsWith('past_key_values.')) &&
+    session.outputNames.some((n) => n.startsWith('present.')) &&
+    !session.inputNames.includes('use_cache_branch')
+  );
+}
+
+/** Tokens every sequence starts with, at most `cap`. */
+export function commonPrefixLength(sequences: readonly (readonly number[])[], cap: number): number {
+  const first = sequences[0];
+  if (!first) return 0;
+  let length = 0;
+  while (length < cap && sequences.every((ids) => ids[length] !== undefined && ids[length] === first[length])) length++;
+  return length;
+}
+
+/** Logits as float32 on the CPU, whatever the device and the graph's output type (fp16 models give float16). */
+export async function logitsData(logits: Tensor): Promise<Float32Array> {
+  const cpu = logits.location === 'cpu' ? logits : new Tensor(logits.type, await cpuData(logits), logits.dims);
+  return (cpu.type === 'float32' ? cpu.data : cpu.to('float32').data) as Float32Array;
+}
+
+const int64 = (values: ArrayLike<number>, dims: number[]) =>
+  new Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+
+type TensorData = Float32Array | Uint16Array;
+
+/** A tensor's values on the CPU (WebGPU may leave outputs in GPU buffers). */
+async function cpuData(tensor: Tensor): Promise<TensorData> {
+  return (tensor.location === 'cpu' ? tensor.data : await tensor.ort_tensor.getData()) as TensorData;
+}
+
+/** Runs the shared prefix alone, keeping only its last position's logits. */
+export async function runPrefix(model: PreTrainedModel, ids: readonly number[]): Promise<PrefixPass> {
+  const n = ids.length;
+  const output = (await model({
+    input_ids: int64(ids, [1, n]),
+    attention_mask: int64(new Array<number>(n).fill(1), [1, n]),
+    position_ids: int64(
+      Array.from({ length: n }, (_, p) => p),
+      [1, n],
+    ),
+    num_logits_to_keep: new Tensor('int64', [1n], []),
+  })) as Record<string, Tensor>;
+  const logits = output.logits!;
+  const lastLogits = (await logitsData(logits)).slice(-logits.dims.at(-1)!);
+  logits.dispose();
+  const past: PastKeyValues = {};
+  for (const [name, tensor] of Object.entries(output)) {
+    if (name.startsWith('present')) past[name.replace(/^present/, 'past_key_values')] = tensor;
+  }
+  return { length: n, lastLogits, past };
+}
+
+/**
+ * The prefix's cache repeated for `rows` sequences. The batch is the outer dimension of every
+ * cache tensor (also where it is folded into the heads), so repeating the whole buffer is right.
+ */
+async function tiledPast(past: PastKeyValues, rows: number): Promise<PastKeyValues> {
+  const tiled: PastKeyValues = {};
+  for (const [name, tensor] of Object.entries(past)) {
+    const data = await cpuData(tensor);
+    // float16 caches (q4f16 and fp16 models) come as 16-bit words: copied as they are.
+    const out = new (data.constructor as new (length: number) => TensorData)(data.length * rows);
+    for (let r = 0; r < rows; r++) out.set(data, r * data.length);
+    tiled[name] = new Tensor(tensor.type as 'float32', out, [tensor.dims[0]! * rows, ...tensor.dims.slice(1)]);
+  }
+  return tiled;
+}
+
+/**
+ * Runs suffixes (each sequence's tokens after the prefix) as one right-padded batch continuing
+ * from the prefix's cache. Returns the logits of the last `keepLast` padded positions of each row
+ * (0: all), row-major [rows, kept, vocabulary].
+ */
+export async function runSuffixBatch(
+  model: PreTrainedModel,
+  prefix: PrefixPass,
+  suffixes: readonly (readonly number[])[],
+  paddedLength: number,
+  keepLast: number,
+  padId: number,
+): Promise<{ logits: Float32Array; keptRows: number; dispose: () => void }> {
+  const rows = suffixes.length;
+  const total = prefix.length + paddedLength;
+  const ids = new Array<number>(rows * paddedLength).fill(padId);
+  const mask = new Array<number>(rows * total).fill(0);
+  const positions = new Array<number>(rows * paddedLength).fill(0);
+  suffixes.forEach((suffix, r) => {
+    for (let p = 0; p < prefix.length; p++) mask[r * total + p] = 1;
+    for (let t = 0; t < paddedLength; t++) {
+      positions[r * paddedLength + t] = prefix.length + t;
+      if (t < suffix.length) {
+        ids[r * paddedLength + t] = suffix[t]!;
+        mask[r * total + prefix.length + t] = 1;
+      }
+    }
+  });
+  const past = await tiledPast(prefix.past, rows);
+  const output = (await model({
+    input_ids: int64(ids, [rows, paddedLength]),
+    attention_mask: int64(mask, [rows, total]),
+    position_ids: int64(positions, [rows, paddedLength]),
+    num_logits_to_keep: new Tensor('int64', [BigInt(keepLast)], []),
+    past_key_values: past,
+  })) as Record<string, Tensor>;
+  const logits = output.logits!;
+  const data = await logitsData(logits);
+  return {
+    logits: data,
+    keptRows: logits.dims[1]!,
+    dispose: () => {
+      for (const tensor of [...Object.values(output), ...Object.values(past)]) tensor.dispose();
+    },
+  };
+}
+
+export function disposePast(past: PastKeyValues): void {
+  for (const tensor of Object.values(past)) tensor.dispose();
+}
