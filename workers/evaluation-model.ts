@@ -19,7 +19,8 @@ export function evaluationModel(
   return {
     id: `${ref.source}:${ref.id}`,
     async score(groups) {
-      const result = await service.score(groups);
+      // The pipeline keeps numbers only: no token texts to decode.
+      const result = await service.score(groups, { tokenTexts: false });
       onTokens(result.timings.forwardTokens);
       return result.groups.map((g) =>
         g.map((s) => ({ meanLogProb: s.meanLogProb, tokens: s.tokenIds.length, meanEntropy: s.meanEntropy })),

@@ -28,6 +28,7 @@ import type {
   ProgressCallback,
   ResponseScore,
   ScoreGroup,
+  ScoreOptions,
   ScoreResult,
   TokenCallback,
 } from '../src/protocol/model-service.js';
@@ -38,9 +39,7 @@ import {
   RESPONSE_MARKER,
   locateResponse,
   tokenSpanFromChars,
-  tokenLogProb,
-  tokenRank,
-  tokenEntropy,
+  tokenStats,
   summarizeLogProbs,
   piecesFromPrefixes,
   cutAtStop,
@@ -90,10 +89,18 @@ export interface ModelServiceConfig {
   readonly batchBudget?: Partial<BatchBudget>;
   /**
    * Score a context's responses continuing from one pass over the context (default true); false
-   * runs every sequence whole, the reference algorithm's way (benchmarks and equivalence tests).
+   * runs every sequence whole, packed by length (equivalence tests).
    */
   readonly shareContexts?: boolean;
+  /**
+   * 'reference' scores the reference algorithm's way, for benchmarks: every (context, response)
+   * pair a whole forward pass of its own, with logits at every position.
+   */
+  readonly engine?: 'optimized' | 'reference';
 }
+
+/** Batches a context's responses are split into on a CPU, so scoring overlaps the next pass. */
+const CPU_OVERLAP_BATCHES = 8;
 
 /** Defaults sized for a laptop: ~64 MiB of logits and 8k padded tokens per forward pass. */
 const DEFAULT_BUDGET = { maxPaddedTokens: 8192, maxLogitFloats: 16 * 1024 * 1024, maxBatchSize: 32 };
@@ -167,22 +174,41 @@ export function createModelService(config: ModelServiceConfig): ModelService {
   const decode = (tokenizer: PreTrainedTokenizer, ids: number[]) =>
     tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
 
-  function prepare(current: Loaded, context: readonly ChatMessage[], response: string, prefix = ''): PreparedSequence {
+  /**
+   * What a context's responses share while they are prepared: the template rendered with the
+   * marker (it does not depend on the response), and the decoded prefixes of the first
+   * sequence's tokens, which the others reuse as far as their tokens agree with it.
+   */
+  interface GroupMemo {
+    marked?: string;
+    first?: { readonly ids: readonly number[]; readonly texts: Map<number, string> };
+  }
+
+  function prepare(
+    current: Loaded,
+    context: readonly ChatMessage[],
+    response: string,
+    prefix = '',
+    memo: GroupMemo = {},
+  ): PreparedSequence {
     const { tokenizer, info } = current;
     if (!response) fail('InvalidRequestError', 'an empty response has no tokens to score');
     const full = render(tokenizer, [...context, { role: 'assistant', content: prefix + response }], false);
-    const marked = render(tokenizer, [...context, { role: 'assistant', content: prefix + RESPONSE_MARKER }], false);
+    memo.marked ??= render(tokenizer, [...context, { role: 'assistant', content: prefix + RESPONSE_MARKER }], false);
     let chars;
     try {
-      chars = locateResponse(full, marked, response);
+      chars = locateResponse(full, memo.marked, response);
     } catch (error) {
       return fail('ResponseNotFoundError', (error as Error).message);
     }
     const ids = tokenizer.encode(full, { add_special_tokens: !tokenizer.chat_template });
-    const prefixTexts = new Map<number, string>();
+    const first = (memo.first ??= { ids, texts: new Map() });
+    const agreed = first.ids === ids ? ids.length : commonPrefixLength([first.ids, ids], ids.length);
+    const ownTexts = new Map<number, string>();
     const prefixText = (n: number) => {
-      let text = prefixTexts.get(n);
-      if (text === undefined) prefixTexts.set(n, (text = decode(tokenizer, ids.slice(0, n))));
+      const texts = n <= agreed ? first.texts : ownTexts;
+      let text = texts.get(n);
+      if (text === undefined) texts.set(n, (text = decode(tokenizer, ids.slice(0, n))));
       return text;
     };
     const span = tokenSpanFromChars(prefixText, ids.length, chars);
@@ -193,7 +219,9 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         `context + response is ${ids.length} tokens; ${info.ref.id} accepts at most ${info.maxTokens}`,
       );
     }
-    return { ids, span };
+    // The template's tokens after the response (end of turn) cannot change a causal model's
+    // predictions of the response: they are never run.
+    return { ids: ids.slice(0, span.end), span };
   }
 
   /**
@@ -204,6 +232,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     current: Loaded,
     sequence: PreparedSequence,
     logitsAt: (position: number) => readonly [Float32Array, number],
+    withTexts: boolean,
   ): ResponseScore {
     const { tokenizer, info } = current;
     const vocab = info.vocabSize;
@@ -215,14 +244,15 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     for (let t = 0; t < n; t++) {
       const token = ids[span.start + t]!;
       const [logits, row] = logitsAt(span.start + t - 1);
-      logProbs[t] = tokenLogProb(logits, row, vocab, token);
-      ranks[t] = tokenRank(logits, row, vocab, token);
-      entropies[t] = tokenEntropy(logits, row, vocab);
+      const stats = tokenStats(logits, row, vocab, token);
+      logProbs[t] = stats.logProb;
+      ranks[t] = stats.rank;
+      entropies[t] = stats.entropy;
     }
     const tokenIds = Int32Array.from(ids.slice(span.start, span.end));
-    const prefixTexts = Array.from({ length: n }, (_, t) =>
-      decode(tokenizer, ids.slice(span.start, span.start + t + 1)),
-    );
+    const prefixTexts = withTexts
+      ? Array.from({ length: n }, (_, t) => decode(tokenizer, ids.slice(span.start, span.start + t + 1)))
+      : [];
     return {
       tokenIds,
       tokenTexts: piecesFromPrefixes(prefixTexts),
@@ -235,7 +265,13 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     };
   }
 
-  async function runBatch(current: Loaded, sequences: PreparedSequence[], paddedLength: number, keepLast: number) {
+  async function runBatch(
+    current: Loaded,
+    sequences: PreparedSequence[],
+    paddedLength: number,
+    keepLast: number,
+    withTexts: boolean,
+  ) {
     const { model, tokenizer, info } = current;
     const rows = sequences.length;
     const padId = BigInt(tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0);
@@ -259,7 +295,9 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const data = await logitsData(logits);
     // Padding is on the right: row r's kept logits are its last `keptRows` padded positions.
     const firstKept = paddedLength - keptRows;
-    const scores = sequences.map((s, r) => scoreRow(current, s, (p) => [data, r * keptRows + p - firstKept]));
+    const scores = sequences.map((s, r) =>
+      scoreRow(current, s, (p) => [data, r * keptRows + p - firstKept], withTexts),
+    );
     disposeOutputs(output);
     return scores;
   }
@@ -269,7 +307,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
    * prefix once (its last logits predict each response's first token), then the suffixes in
    * batches over the prefix's cache, keeping only the logits of response positions.
    */
-  async function scoreSharedContext(current: Loaded, sequences: readonly PreparedSequence[]) {
+  async function scoreSharedContext(current: Loaded, sequences: readonly PreparedSequence[], withTexts: boolean) {
     const { model, tokenizer, info } = current;
     const shared = commonPrefixLength(
       sequences.map((s) => s.ids),
@@ -290,7 +328,14 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         // Every row carries a copy of the prefix's cache: bound rows × (prefix + suffix) tokens too.
         maxBatchSize: Math.max(
           1,
-          Math.min(budget.maxBatchSize, Math.floor(budget.maxPaddedTokens / (shared + longest))),
+          Math.min(
+            budget.maxBatchSize,
+            Math.floor(budget.maxPaddedTokens / (shared + longest)),
+            // On a CPU the next batch's forward pass runs while this one's rows are scored
+            // (onnxruntime computes off the JavaScript thread in Node), so a context's
+            // responses go in a few batches; a GPU takes them in as few as fit.
+            current.info.device === 'webgpu' ? Infinity : Math.ceil(sequences.length / CPU_OVERLAP_BATCHES),
+          ),
         ),
         vocabSize: info.vocabSize,
         canKeepLastLogits: true,
@@ -300,19 +345,28 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const scores = new Array<ResponseScore>(sequences.length);
     let forwardTokens = shared;
     try {
-      for (const batch of batches) {
+      // Batch k + 1's forward pass is started before batch k's rows are scored.
+      const launch = (batch: (typeof batches)[number]) => {
         const rows = batch.indices.map((i) => suffixes[i]!);
         // The first response token's logits come from the prefix pass: no suffix row needed for it.
         const keep = Math.min(batch.keepLast || batch.paddedLength, batch.paddedLength);
-        const run = await runSuffixBatch(model, prefix, rows, batch.paddedLength, keep, padId);
+        forwardTokens += rows.length * batch.paddedLength;
+        return runSuffixBatch(model, prefix, rows, batch.paddedLength, keep, padId);
+      };
+      let next = launch(batches[0]!);
+      for (const [k, batch] of batches.entries()) {
+        const run = await next;
+        if (k + 1 < batches.length) next = launch(batches[k + 1]!);
         const firstKept = batch.paddedLength - run.keptRows;
         batch.indices.forEach((i, r) => {
-          scores[i] = scoreRow(current, sequences[i]!, (p) =>
-            p < shared ? [prefix.lastLogits, 0] : [run.logits, r * run.keptRows + (p - shared) - firstKept],
+          scores[i] = scoreRow(
+            current,
+            sequences[i]!,
+            (p) => (p < shared ? [prefix.lastLogits, 0] : [run.logits, r * run.keptRows + (p - shared) - firstKept]),
+            withTexts,
           );
         });
         run.dispose();
-        forwardTokens += rows.length * batch.paddedLength;
       }
     } finally {
       disposePast(prefix.past);
@@ -341,8 +395,11 @@ export function createModelService(config: ModelServiceConfig): ModelService {
           fail('ModelNotFoundError', `model folder "${ref.id}" is not stored here (${(error as Error).message})`);
         }
       }
+      const wanted = options.device ?? 'auto';
+      // Asked for WebGPU: still ask the browser, so the adapter's name is reported.
+      const probed = wanted === 'auto' || wanted === 'webgpu' ? await config.detectDevice() : null;
       const detected =
-        options.device && options.device !== 'auto' ? { device: options.device } : await config.detectDevice();
+        wanted === 'auto' || (wanted === 'webgpu' && probed?.device === 'webgpu') ? probed! : { device: wanted };
       const attempt = async (device: DeviceName) => {
         const dtype = options.dtype ?? defaultDtype(device, { bundled: entry?.dtype, folder });
         if (folder && !folder.dtypes.includes(dtype as FolderDType)) {
@@ -412,17 +469,19 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         tokenizer,
         info,
         canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
-        canShareContext: config.shareContexts !== false && canShareContext(model),
+        canShareContext: config.engine !== 'reference' && config.shareContexts !== false && canShareContext(model),
       };
       return info;
     },
 
-    async score(groups: readonly ScoreGroup[]): Promise<ScoreResult> {
+    async score(groups: readonly ScoreGroup[], options: ScoreOptions = {}): Promise<ScoreResult> {
       const current = requireLoaded();
+      const withTexts = options.tokenTexts ?? true;
       const started = performance.now();
-      const prepared = groups.map((group) =>
-        group.responses.map((response) => prepare(current, group.context, response, group.responsePrefix)),
-      );
+      const prepared = groups.map((group) => {
+        const memo: GroupMemo = {};
+        return group.responses.map((response) => prepare(current, group.context, response, group.responsePrefix, memo));
+      });
       const results: ResponseScore[][] = groups.map((g) => new Array<ResponseScore>(g.responses.length));
       let forwardTokens = 0;
       let batchCount = 0;
@@ -431,7 +490,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       const owners: [number, number][] = [];
       for (const [g, sequences] of prepared.entries()) {
         if (current.canShareContext && sequences.length > 1) {
-          const shared = await scoreSharedContext(current, sequences);
+          const shared = await scoreSharedContext(current, sequences, withTexts);
           results[g] = shared.scores;
           forwardTokens += shared.forwardTokens;
           batchCount += shared.batches;
@@ -442,13 +501,15 @@ export function createModelService(config: ModelServiceConfig): ModelService {
           });
         }
       }
+      const reference = config.engine === 'reference';
       const batches = planBatches(
         flat.map(({ ids, span }) => ({ length: ids.length, keepLast: ids.length - span.start + 1 })),
         {
           ...DEFAULT_BUDGET,
           ...config.batchBudget,
+          ...(reference ? { maxBatchSize: 1 } : {}),
           vocabSize: current.info.vocabSize,
-          canKeepLastLogits: current.canKeepLastLogits,
+          canKeepLastLogits: current.canKeepLastLogits && !reference,
         },
       );
       for (const batch of batches) {
@@ -457,6 +518,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
           batch.indices.map((i) => flat[i]!),
           batch.paddedLength,
           batch.keepLast,
+          withTexts,
         );
         batch.indices.forEach((i, k) => {
           const [g, r] = owners[i]!;

@@ -38,6 +38,7 @@ export function createNodeModelService(
     modelFoldersDir?: string;
     batchBudget?: ModelServiceConfig['batchBudget'];
     shareContexts?: boolean;
+    engine?: ModelServiceConfig['engine'];
   } = {},
 ): ModelService {
   const modelsDir = options.modelsDir ?? BUNDLED_MODELS_DIR;
@@ -55,6 +56,7 @@ export function createNodeModelService(
       : {}),
     ...(options.batchBudget ? { batchBudget: options.batchBudget } : {}),
     ...(options.shareContexts !== undefined ? { shareContexts: options.shareContexts } : {}),
+    ...(options.engine ? { engine: options.engine } : {}),
   });
 }
 

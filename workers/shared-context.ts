@@ -47,8 +47,11 @@ export async function logitsData(logits: Tensor): Promise<Float32Array> {
   return (cpu.type === 'float32' ? cpu.data : cpu.to('float32').data) as Float32Array;
 }
 
-const int64 = (values: ArrayLike<number>, dims: number[]) =>
-  new Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+function int64(values: ArrayLike<number>, dims: number[]): Tensor {
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]!);
+  return new Tensor('int64', data, dims);
+}
 
 type TensorData = Float32Array | Uint16Array;
 
@@ -124,13 +127,15 @@ export async function runSuffixBatch(
     }
   });
   const past = await tiledPast(prefix.past, rows);
-  const output = (await model({
+  // Straight to the session, fetching the logits alone: the cache this pass extends (rows copies
+  // of prefix + suffix) is never used again, and copying it out would cost more than the pass.
+  const output = await runForLogits(model, {
     input_ids: int64(ids, [rows, paddedLength]),
     attention_mask: int64(mask, [rows, total]),
     position_ids: int64(positions, [rows, paddedLength]),
     num_logits_to_keep: new Tensor('int64', [BigInt(keepLast)], []),
-    past_key_values: past,
-  })) as Record<string, Tensor>;
+    ...past,
+  });
   const logits = output.logits!;
   const data = await logitsData(logits);
   return {
@@ -140,6 +145,18 @@ export async function runSuffixBatch(
       for (const tensor of [...Object.values(output), ...Object.values(past)]) tensor.dispose();
     },
   };
+}
+
+interface OrtSession {
+  run(feeds: Record<string, unknown>, fetches: readonly string[]): Promise<Record<string, unknown>>;
+}
+
+/** Runs the decoder session on `feeds`, fetching only `logits`. */
+async function runForLogits(model: PreTrainedModel, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  const session = (model as unknown as { sessions: Record<string, OrtSession> }).sessions.model!;
+  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, t.ort_tensor]));
+  const output = await session.run(ortFeeds, ['logits']);
+  return { logits: new (Tensor as unknown as new (ortTensor: unknown) => Tensor)(output.logits) };
 }
 
 export function disposePast(past: PastKeyValues): void {

@@ -88,3 +88,50 @@ export function tokenRank(logits: ArrayLike<number>, rowIndex: number, vocabSize
   for (let j = 0; j < vocabSize; j++) if (logits[offset + j]! > target) larger++;
   return larger + 1;
 }
+
+export interface TokenStats {
+  readonly logProb: Nats;
+  readonly entropy: Nats;
+  readonly rank: number;
+}
+
+/**
+ * tokenLogProb, tokenEntropy and tokenRank of one row in two passes (the max, then one exp per
+ * entry for all three) instead of five: per-token scoring walks the whole vocabulary, and these
+ * passes, not the model, dominate scoring time for small models.
+ */
+export function tokenStats(
+  logits: ArrayLike<number>,
+  rowIndex: number,
+  vocabSize: number,
+  tokenId: number,
+): TokenStats {
+  if (tokenId < 0 || tokenId >= vocabSize) {
+    throw new RangeError(`token id ${tokenId} is outside the vocabulary (size ${vocabSize})`);
+  }
+  const offset = rowIndex * vocabSize;
+  const target = logits[offset + tokenId]!;
+  let max = -Infinity;
+  for (let j = 0; j < vocabSize; j++) {
+    const v = logits[offset + j]!;
+    if (v > max || Number.isNaN(v)) max = v;
+  }
+  if (Number.isNaN(max)) return { logProb: NaN as Nats, entropy: NaN as Nats, rank: NaN };
+  let sum = 0;
+  let weighted = 0;
+  let larger = 0;
+  for (let j = 0; j < vocabSize; j++) {
+    const z = logits[offset + j]!;
+    if (z > target) larger++;
+    if (z === -Infinity) continue; // p = 0 contributes nothing (and 0 · −∞ would be NaN)
+    const e = Math.exp(z - max);
+    sum += e;
+    weighted += e * (z - max);
+  }
+  const logSum = Math.log(sum);
+  return {
+    logProb: (target - max - logSum) as Nats,
+    entropy: Math.max(0, logSum - weighted / sum) as Nats,
+    rank: larger + 1,
+  };
+}

@@ -15,6 +15,7 @@ import type {
   ModelService,
   ProgressCallback,
   ScoreGroup,
+  ScoreOptions,
   ScoreResult,
   TokenCallback,
 } from '../protocol/model-service.js';
@@ -48,8 +49,8 @@ export class ModelClient {
     });
   }
 
-  score(groups: readonly ScoreGroup[], signal?: AbortSignal): Promise<ScoreResult> {
-    return this.enqueue(signal, (remote) => remote.score(groups));
+  score(groups: readonly ScoreGroup[], signal?: AbortSignal, options?: ScoreOptions): Promise<ScoreResult> {
+    return this.enqueue(signal, (remote) => remote.score(groups, options));
   }
 
   generate(

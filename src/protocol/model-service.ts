@@ -50,10 +50,19 @@ export interface ScoreGroup {
   readonly responsePrefix?: string;
 }
 
+export interface ScoreOptions {
+  /**
+   * Decode each token's display text (default true). The pipeline needs only the numbers, and
+   * decoding every prefix of every response costs more than the model does for small models.
+   */
+  readonly tokenTexts?: boolean;
+}
+
 /** Teacher-forced log-probabilities of one response's tokens, in nats. */
 export interface ResponseScore {
   /** The response's tokens, taken from one tokenization of context + response. */
   readonly tokenIds: Int32Array;
+  /** Each token's text as displayed; empty when the call asked for no texts (ScoreOptions). */
   readonly tokenTexts: readonly string[];
   /** log p(token_t | everything before it), one per response token. */
   readonly logProbs: Float32Array;
@@ -139,7 +148,7 @@ export interface ModelService {
    * @throws NoModelLoadedError; ContextTooLongError when a sequence exceeds the model's window;
    *         ResponseNotFoundError when the chat template alters a response.
    */
-  score(groups: readonly ScoreGroup[]): Promise<ScoreResult>;
+  score(groups: readonly ScoreGroup[], options?: ScoreOptions): Promise<ScoreResult>;
   /**
    * Generates the assistant's reply to `prompt` (messages rendered with the chat template, or raw
    * text), streaming pieces through `onToken`.

@@ -6,6 +6,7 @@ import {
   tokenEntropy,
   tokenLogProb,
   tokenRank,
+  tokenStats,
 } from '../../../src/core/index.js';
 
 describe('logSumExp / logSoftmax', () => {
@@ -71,5 +72,30 @@ describe('tokenEntropy', () => {
   });
   it('is NaN for a row with NaN', () => {
     expect(tokenEntropy([0, NaN, 1], 0, 3)).toBeNaN();
+  });
+});
+
+describe('tokenStats', () => {
+  it('equals tokenLogProb, tokenEntropy and tokenRank on every token of random rows', () => {
+    const vocab = 50;
+    const rows = 4;
+    let state = 7;
+    const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 20 - 10;
+    const logits = Float32Array.from({ length: rows * vocab }, next);
+    logits[3] = -Infinity;
+    for (let r = 0; r < rows; r++) {
+      for (let t = 0; t < vocab; t++) {
+        const s = tokenStats(logits, r, vocab, t);
+        expect(s.logProb).toBeCloseTo(tokenLogProb(logits, r, vocab, t), 12);
+        expect(s.entropy).toBeCloseTo(tokenEntropy(logits, r, vocab), 12);
+        expect(s.rank).toBe(tokenRank(logits, r, vocab, t));
+      }
+    }
+    expect(tokenStats(logits, 0, vocab, 3).logProb).toBe(-Infinity);
+  });
+
+  it('is NaN for a row with NaN and refuses a token outside the vocabulary', () => {
+    expect(tokenStats([0, NaN, 1], 0, 3, 0).logProb).toBeNaN();
+    expect(() => tokenStats([0, 1], 0, 2, 2)).toThrow(RangeError);
   });
 });

@@ -1,0 +1,244 @@
+/**
+ * npm run bench -- [--json bench.json] [--models rolescope-tiny-en,rolescope-tiny-multi]
+ *                  [--categories N] [--pairs 1000] [--browser-categories 2] [--no-browser]
+ * The scoring engine against the reference algorithm, in one process and one run, on the bundled
+ * demo benchmark and bundled models (scripts/lib/bench-workload.ts: every pair the estimator
+ * scores for the golden responses, 1000 mismatched pairs per category):
+ * - per model, the reference algorithm (every pair a whole forward pass, batch size 1, logits at
+ *   every position) and the optimized engine (context sharing, batches by length, logits at
+ *   response positions only) on the same pairs: forward tokens, seconds, pairs per second, peak
+ *   memory, then tokenReduction, speedup and maxAbsDiff (largest per-pair difference of mean
+ *   log-prob, nats per token);
+ * - the optimized engine in headless Chromium on the wasm device (and on WebGPU when Chromium
+ *   finds an adapter) against the same work in Node (onnxruntime-node), as a ratio;
+ * - a cached rerun (every score read from the on-disk cache) against the cold run that stored it.
+ * Prints a table; --json writes the figures. Timings are this machine's, measured in this run.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { cachedModel, ROLE_PLAY_TEMPLATE_VERSION, validateBenchmarkText } from '../src/core/index.js';
+import type { ModelService, ScoreGroup } from '../src/protocol/model-service.js';
+import { evaluationModel } from '../workers/evaluation-model.js';
+import { openDiskStore } from '../workers/node-evaluation.js';
+import { createNodeModelService } from '../workers/node.js';
+import { buildWorkload, type BenchGroup } from './lib/bench-workload.js';
+import { runInBrowser, type BrowserRun } from './lib/browser-bench.js';
+import { DEMO_BENCHMARK_FILE } from './lib/demo-benchmark.js';
+
+interface EngineRun {
+  forwardTokens: number;
+  seconds: number;
+  pairsPerSecond: number;
+  peakRssMiB: number;
+}
+
+/** Runs `work`, sampling the process's resident memory every 20 ms. */
+async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; peakRssMiB: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const started = performance.now();
+  try {
+    const value = await work();
+    return {
+      value,
+      seconds: (performance.now() - started) / 1000,
+      peakRssMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Scores every group as the pipeline does (one call per context); returns each pair's mean log-prob. */
+async function scoreAll(service: ModelService, groups: readonly ScoreGroup[]) {
+  let forwardTokens = 0;
+  const means: number[][] = [];
+  for (const group of groups) {
+    // As the pipeline scores: numbers only (workers/evaluation-model.ts).
+    const result = await service.score([group], { tokenTexts: false });
+    forwardTokens += result.timings.forwardTokens;
+    means.push(result.groups[0]!.map((s) => s.meanLogProb));
+  }
+  return { forwardTokens, means };
+}
+
+const maxAbsDiff = (a: readonly number[][], b: readonly number[][]) =>
+  Math.max(0, ...a.flatMap((row, g) => row.map((x, r) => Math.abs(x - b[g]![r]!))));
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    models: { type: 'string', default: 'rolescope-tiny-en,rolescope-tiny-multi' },
+    categories: { type: 'string' },
+    pairs: { type: 'string', default: '1000' },
+    'browser-categories': { type: 'string', default: '2' },
+    'no-browser': { type: 'boolean' },
+  },
+});
+const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));
+if (!parsed.ok) throw new Error('the demo benchmark is invalid');
+const benchmark = parsed.benchmark;
+const allTags = benchmark.categories.map((c) => c.tag);
+const tags = allTags.slice(0, values.categories ? Number(values.categories) : allTags.length);
+const maxPairs = Number(values.pairs);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const workloads = [];
+let first: { id: string; groups: readonly BenchGroup[] } | null = null;
+for (const id of values.models!.split(',')) {
+  const ref = { source: 'bundled' as const, id };
+  const optimized = createNodeModelService();
+  await optimized.load(ref, { device: 'cpu' });
+  log(`${id}: building the workload (${tags.length} categories, ${maxPairs} mismatched pairs each)…`);
+  const workload = await buildWorkload(optimized, benchmark, { categories: tags, maxPairs, seed: 42 });
+  first ??= { id, groups: workload.groups };
+
+  const reference = createNodeModelService({ engine: 'reference' });
+  await reference.load(ref, { device: 'cpu' });
+  log(`${id}: reference algorithm on ${workload.pairs} pairs…`);
+  const ref1 = await measured(() => scoreAll(reference, workload.groups));
+  await reference.dispose();
+  log(`${id}: optimized engine…`);
+  const opt1 = await measured(() => scoreAll(optimized, workload.groups));
+  await optimized.dispose();
+
+  const run = (m: typeof ref1): EngineRun => ({
+    forwardTokens: m.value.forwardTokens,
+    seconds: m.seconds,
+    pairsPerSecond: workload.pairs / m.seconds,
+    peakRssMiB: m.peakRssMiB,
+  });
+  workloads.push({
+    name: `${id} scoring ${tags.length} demo categories`,
+    pairs: workload.pairs,
+    contexts: workload.groups.length,
+    skippedContexts: workload.skippedContexts,
+    reference: run(ref1),
+    optimized: run(opt1),
+    tokenReduction: ref1.value.forwardTokens / opt1.value.forwardTokens,
+    speedup: ref1.seconds / opt1.seconds,
+    maxAbsDiff: maxAbsDiff(ref1.value.means, opt1.value.means),
+  });
+}
+
+// Browser against native on the same work: the first model's first categories (and, on WebGPU,
+// the first 3 contexts: a CPU adapter is slow, and its figure is for correctness).
+let browserVsNative: Record<string, unknown> | null = null;
+if (!values['no-browser'] && first) {
+  const subset = new Set(tags.slice(0, Number(values['browser-categories'])));
+  const groups = first.groups.filter((g) => subset.has(g.category));
+  const gpuGroups = groups.slice(0, 3);
+  const pairsIn = (gs: readonly ScoreGroup[]) => gs.reduce((n, g) => n + g.responses.length, 0);
+  log(`browser vs native: ${first.id} on ${groups.length} contexts (${[...subset].join(', ')})…`);
+  const native = createNodeModelService();
+  await native.load({ source: 'bundled', id: first.id }, { device: 'cpu' });
+  const nativeRun = await measured(() => scoreAll(native, groups));
+  const nativeGpuSlice = await measured(() => scoreAll(native, gpuGroups));
+  await native.dispose();
+  const browser: BrowserRun[] = await runInBrowser(first.id, groups, gpuGroups);
+  const wasm = browser.find((b) => b.device === 'wasm')!;
+  const webgpu = browser.find((b) => b.device === 'webgpu');
+  browserVsNative = {
+    model: first.id,
+    contexts: groups.length,
+    pairs: pairsIn(groups),
+    nativeSeconds: nativeRun.seconds,
+    wasmSeconds: wasm.seconds,
+    wasmThreads: wasm.threads,
+    ratio: wasm.seconds / nativeRun.seconds,
+    wasmMaxAbsDiff: maxAbsDiff(wasm.means, nativeRun.value.means),
+    webgpu: webgpu
+      ? {
+          adapter: webgpu.adapter,
+          pairs: pairsIn(gpuGroups),
+          seconds: webgpu.seconds,
+          nativeSeconds: nativeGpuSlice.seconds,
+          ratio: webgpu.seconds / nativeGpuSlice.seconds,
+          maxAbsDiff: maxAbsDiff(webgpu.means, nativeGpuSlice.value.means),
+        }
+      : null,
+  };
+}
+
+// A cached rerun against the cold run that filled the cache, through the pipeline's cache layer.
+let cachedRerun: Record<string, unknown> | null = null;
+if (first) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-bench-'));
+  const service = createNodeModelService();
+  const info = await service.load({ source: 'bundled', id: first.id }, { device: 'cpu' });
+  const store = await openDiskStore(dir);
+  const model = () =>
+    cachedModel(evaluationModel(service, info.ref), info.fingerprint, store, ROLE_PLAY_TEMPLATE_VERSION);
+  const pass = async () => {
+    const cached = model();
+    for (const group of first!.groups) await cached.score([group]);
+    return cached.counters;
+  };
+  log(`cached rerun: ${first.id}, cold then from the cache…`);
+  const cold = await measured(pass);
+  const warm = await measured(pass);
+  await service.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  cachedRerun = {
+    model: first.id,
+    pairs: first.groups.reduce((n, g) => n + g.responses.length, 0),
+    coldSeconds: cold.seconds,
+    coldComputed: cold.value.computed,
+    rerunSeconds: warm.seconds,
+    rerunComputed: warm.value.computed,
+    speedup: cold.seconds / warm.seconds,
+  };
+}
+
+const report = {
+  machine: `${process.platform} ${process.arch}, Node ${process.version}`,
+  workloads,
+  browserVsNative,
+  cachedRerun,
+};
+if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2) + '\n');
+
+const f = (x: number, d = 1) => x.toFixed(d);
+console.log('\nworkload                                    engine      tokens      seconds  pairs/s  peak MiB');
+for (const w of workloads) {
+  for (const [label, r] of [
+    ['reference', w.reference],
+    ['optimized', w.optimized],
+  ] as const) {
+    console.log(
+      `${w.name.padEnd(44)}${label.padEnd(10)}${String(r.forwardTokens).padStart(10)}${f(r.seconds).padStart(11)}${f(r.pairsPerSecond).padStart(9)}${f(r.peakRssMiB, 0).padStart(10)}`,
+    );
+  }
+  console.log(
+    `  ${w.pairs} pairs, ${w.contexts} contexts: tokenReduction ${f(w.tokenReduction, 2)}×, speedup ${f(w.speedup, 2)}×, maxAbsDiff ${w.maxAbsDiff.toExponential(2)} nats/token`,
+  );
+}
+if (browserVsNative) {
+  const b = browserVsNative as {
+    nativeSeconds: number;
+    wasmSeconds: number;
+    ratio: number;
+    wasmThreads: number;
+    pairs: number;
+    wasmMaxAbsDiff: number;
+    webgpu: { adapter: string; pairs: number; seconds: number; ratio: number; maxAbsDiff: number } | null;
+  };
+  console.log(
+    `\nbrowser vs native (${b.pairs} pairs): native ${f(b.nativeSeconds)} s, Chromium wasm (${b.wasmThreads} threads) ` +
+      `${f(b.wasmSeconds)} s: ${f(b.ratio, 2)}× native; maxAbsDiff ${b.wasmMaxAbsDiff.toExponential(2)}`,
+  );
+  console.log(
+    b.webgpu
+      ? `  WebGPU (${b.webgpu.adapter}), ${b.webgpu.pairs} pairs: ${f(b.webgpu.seconds)} s, ${f(b.webgpu.ratio, 2)}× native; maxAbsDiff ${b.webgpu.maxAbsDiff.toExponential(2)}`
+      : '  WebGPU: no adapter in this Chromium',
+  );
+}
+if (cachedRerun) {
+  const c = cachedRerun as { coldSeconds: number; rerunSeconds: number; speedup: number; rerunComputed: number };
+  console.log(
+    `\ncached rerun: cold ${f(c.coldSeconds)} s, rerun ${f(c.rerunSeconds, 2)} s (${c.rerunComputed} computed): ${f(c.speedup, 0)}× faster`,
+  );
+}
