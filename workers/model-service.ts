@@ -39,7 +39,6 @@ import {
   RESPONSE_MARKER,
   locateResponse,
   tokenSpanFromChars,
-  tokenStats,
   summarizeLogProbs,
   piecesFromPrefixes,
   cutAtStop,
@@ -58,6 +57,7 @@ import {
 } from '../src/core/index.js';
 import { createEncoderHost } from './encoder.js';
 import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
+import { jsTokenStats, nativeTokenStats, type TokenStatsEngine } from './token-stats.js';
 import {
   canShareContext,
   commonPrefixLength,
@@ -99,7 +99,12 @@ export interface ModelServiceConfig {
   readonly engine?: 'optimized' | 'reference';
 }
 
-/** Batches a context's responses are split into on a CPU, so scoring overlaps the next pass. */
+/** Floats of logits gathered for one call of the token-stats engine (64 MiB). */
+const TOKEN_STATS_FLOATS = 16 * 1024 * 1024;
+
+const tokenCount = ({ sequence: { span } }: { sequence: PreparedSequence }) => span.end - span.start;
+
+/** Batches a context's responses are split into in Node, so scoring overlaps the next pass. */
 const CPU_OVERLAP_BATCHES = 8;
 
 /** Defaults sized for a laptop: ~64 MiB of logits and 8k padded tokens per forward pass. */
@@ -112,6 +117,8 @@ interface Loaded {
   readonly canKeepLastLogits: boolean;
   /** Whether responses can continue from a context's key/value cache (see shared-context.ts). */
   readonly canShareContext: boolean;
+  /** Per-token log-prob, entropy and rank from logits (token-stats.ts). */
+  readonly tokenStats: TokenStatsEngine;
 }
 
 /** One (context, response) pair, rendered and tokenized once. */
@@ -224,45 +231,66 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     return { ids: ids.slice(0, span.end), span };
   }
 
+  /** A response to score: its sequence, and where the logits after each position are. */
+  interface RowRequest {
+    readonly sequence: PreparedSequence;
+    /** The array and row holding the logits after position p (they predict the token at p + 1). */
+    readonly logitsAt: (position: number) => readonly [Float32Array, number];
+  }
+
   /**
-   * A response's scores from logits; `logitsAt(p)` gives the array and row holding the logits
-   * after position p (which predict the token at p + 1).
+   * Scores responses from their logits: each response token's row is gathered into one matrix
+   * (in chunks that bound its size) and the statistics come from the token-stats engine.
    */
-  function scoreRow(
-    current: Loaded,
-    sequence: PreparedSequence,
-    logitsAt: (position: number) => readonly [Float32Array, number],
-    withTexts: boolean,
-  ): ResponseScore {
+  async function scoreRows(current: Loaded, requests: readonly RowRequest[], withTexts: boolean) {
     const { tokenizer, info } = current;
     const vocab = info.vocabSize;
-    const { ids, span } = sequence;
-    const n = span.end - span.start;
-    const logProbs = new Float32Array(n);
-    const ranks = new Int32Array(n);
-    const entropies = new Float32Array(n);
-    for (let t = 0; t < n; t++) {
-      const token = ids[span.start + t]!;
-      const [logits, row] = logitsAt(span.start + t - 1);
-      const stats = tokenStats(logits, row, vocab, token);
-      logProbs[t] = stats.logProb;
-      ranks[t] = stats.rank;
-      entropies[t] = stats.entropy;
+    const chunkTokens = Math.max(1, Math.floor(TOKEN_STATS_FLOATS / vocab));
+    const scores: ResponseScore[] = [];
+    for (let first = 0; first < requests.length;) {
+      // Whole responses per chunk: at least one, then as many as fit.
+      let last = first;
+      let tokens = 0;
+      do {
+        const { span } = requests[last]!.sequence;
+        tokens += span.end - span.start;
+        last++;
+      } while (last < requests.length && tokens + tokenCount(requests[last]!) <= chunkTokens);
+      const rows = new Float32Array(tokens * vocab);
+      const targets = new Int32Array(tokens);
+      let k = 0;
+      for (const { sequence, logitsAt } of requests.slice(first, last)) {
+        for (let p = sequence.span.start; p < sequence.span.end; p++, k++) {
+          const [logits, row] = logitsAt(p - 1);
+          rows.set(logits.subarray(row * vocab, (row + 1) * vocab), k * vocab);
+          targets[k] = sequence.ids[p]!;
+        }
+      }
+      const stats = await current.tokenStats(rows, targets, vocab);
+      k = 0;
+      for (const { sequence } of requests.slice(first, last)) {
+        const { ids, span } = sequence;
+        const n = span.end - span.start;
+        const entropies = stats.entropies.slice(k, k + n);
+        const logProbs = stats.logProbs.slice(k, k + n);
+        const prefixTexts = withTexts
+          ? Array.from({ length: n }, (_, t) => decode(tokenizer, ids.slice(span.start, span.start + t + 1)))
+          : [];
+        scores.push({
+          tokenIds: Int32Array.from(ids.slice(span.start, span.end)),
+          tokenTexts: piecesFromPrefixes(prefixTexts),
+          logProbs,
+          ranks: stats.ranks.slice(k, k + n),
+          entropies,
+          meanEntropy: summarizeLogProbs(entropies).meanLogProb,
+          ...summarizeLogProbs(logProbs),
+          contextTokens: span.start,
+        });
+        k += n;
+      }
+      first = last;
     }
-    const tokenIds = Int32Array.from(ids.slice(span.start, span.end));
-    const prefixTexts = withTexts
-      ? Array.from({ length: n }, (_, t) => decode(tokenizer, ids.slice(span.start, span.start + t + 1)))
-      : [];
-    return {
-      tokenIds,
-      tokenTexts: piecesFromPrefixes(prefixTexts),
-      logProbs,
-      ranks,
-      entropies,
-      meanEntropy: summarizeLogProbs(entropies).meanLogProb,
-      ...summarizeLogProbs(logProbs),
-      contextTokens: span.start,
-    };
+    return scores;
   }
 
   async function runBatch(
@@ -295,8 +323,10 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const data = await logitsData(logits);
     // Padding is on the right: row r's kept logits are its last `keptRows` padded positions.
     const firstKept = paddedLength - keptRows;
-    const scores = sequences.map((s, r) =>
-      scoreRow(current, s, (p) => [data, r * keptRows + p - firstKept], withTexts),
+    const scores = await scoreRows(
+      current,
+      sequences.map((sequence, r) => ({ sequence, logitsAt: (p) => [data, r * keptRows + p - firstKept] })),
+      withTexts,
     );
     disposeOutputs(output);
     return scores;
@@ -309,6 +339,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
    */
   async function scoreSharedContext(current: Loaded, sequences: readonly PreparedSequence[], withTexts: boolean) {
     const { model, tokenizer, info } = current;
+    const overlap = info.device === 'cpu';
     const shared = commonPrefixLength(
       sequences.map((s) => s.ids),
       Math.min(...sequences.map((s) => s.span.start)),
@@ -331,10 +362,10 @@ export function createModelService(config: ModelServiceConfig): ModelService {
           Math.min(
             budget.maxBatchSize,
             Math.floor(budget.maxPaddedTokens / (shared + longest)),
-            // On a CPU the next batch's forward pass runs while this one's rows are scored
-            // (onnxruntime computes off the JavaScript thread in Node), so a context's
-            // responses go in a few batches; a GPU takes them in as few as fit.
-            current.info.device === 'webgpu' ? Infinity : Math.ceil(sequences.length / CPU_OVERLAP_BATCHES),
+            // In Node the next batch's forward pass runs while this one's rows are scored
+            // (onnxruntime-node computes off the JavaScript thread), so a context's responses go
+            // in a few batches. In the browser runs do not overlap: as few batches as fit.
+            overlap ? Math.ceil(sequences.length / CPU_OVERLAP_BATCHES) : Infinity,
           ),
         ),
         vocabSize: info.vocabSize,
@@ -345,7 +376,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const scores = new Array<ResponseScore>(sequences.length);
     let forwardTokens = shared;
     try {
-      // Batch k + 1's forward pass is started before batch k's rows are scored.
+      // In Node, batch k + 1's forward pass is started before batch k's rows are scored.
       const launch = (batch: (typeof batches)[number]) => {
         const rows = batch.indices.map((i) => suffixes[i]!);
         // The first response token's logits come from the prefix pass: no suffix row needed for it.
@@ -356,17 +387,21 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       let next = launch(batches[0]!);
       for (const [k, batch] of batches.entries()) {
         const run = await next;
-        if (k + 1 < batches.length) next = launch(batches[k + 1]!);
+        const following = batches[k + 1];
+        if (following && overlap) next = launch(following);
         const firstKept = batch.paddedLength - run.keptRows;
-        batch.indices.forEach((i, r) => {
-          scores[i] = scoreRow(
-            current,
-            sequences[i]!,
-            (p) => (p < shared ? [prefix.lastLogits, 0] : [run.logits, r * run.keptRows + (p - shared) - firstKept]),
-            withTexts,
-          );
-        });
+        const rowScores = await scoreRows(
+          current,
+          batch.indices.map((i, r) => ({
+            sequence: sequences[i]!,
+            logitsAt: (p) =>
+              p < shared ? [prefix.lastLogits, 0] : [run.logits, r * run.keptRows + (p - shared) - firstKept],
+          })),
+          withTexts,
+        );
+        batch.indices.forEach((i, r) => (scores[i] = rowScores[r]!));
         run.dispose();
+        if (following && !overlap) next = launch(following);
       }
     } finally {
       disposePast(prefix.past);
@@ -454,8 +489,11 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         dtype,
         deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
       };
+      const native = await nativeTokenStats(model, device !== 'cpu').catch(() => null);
+      const statsEngine = native ?? jsTokenStats;
       const info: LoadedModelInfo = {
         ref,
+        tokenStats: native ? 'native' : 'javascript',
         fingerprint,
         device,
         ...(deviceNote ? { deviceNote } : {}),
@@ -470,6 +508,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         info,
         canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
         canShareContext: config.engine !== 'reference' && config.shareContexts !== false && canShareContext(model),
+        tokenStats: statsEngine,
       };
       return info;
     },

@@ -37,6 +37,11 @@ export interface LoadedModelInfo {
   readonly maxTokens: number;
   readonly vocabSize: number;
   readonly loadMs: number;
+  /**
+   * Where each response token's softmax statistics are computed: by onnxruntime ('native'), or
+   * in JavaScript when the runtime could not build their graph (slower, same numbers).
+   */
+  readonly tokenStats: 'native' | 'javascript';
 }
 
 /** One context and the responses to score after it (the context can be shared between them). */

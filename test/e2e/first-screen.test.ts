@@ -41,6 +41,8 @@ describe('first screen on wasm', () => {
       await app.page.goto(url);
       await waitUntilReady(app.page);
       expect(await app.page.getByTestId('device').getAttribute('data-device')).toBe('wasm');
+      // Token statistics come from onnxruntime's graph (workers/token-stats.ts), not the JS fallback.
+      expect(await app.page.getByTestId('device').getAttribute('data-token-stats')).toBe('native');
       // The model runs in a module worker (the page's own bundle has no onnxruntime), and the
       // worker's fetches of the weights and of onnxruntime's wasm went through the guard that
       // blocks other origins: so the empty foreignRequests below covers the worker too.

@@ -40,7 +40,8 @@ describe.each(models.map((m) => m.id))('context sharing on %s', (id) => {
   it.each([['no response prefix', undefined] as const, ['the estimator prefix', ESTIMATOR_RESPONSE_PREFIX] as const])(
     'equals whole-sequence scoring, with %s',
     async (_label, prefix) => {
-      await shared.load({ source: 'bundled', id }, { device: 'cpu' });
+      const info = await shared.load({ source: 'bundled', id }, { device: 'cpu' });
+      expect(info.tokenStats).toBe('native');
       await whole.load({ source: 'bundled', id }, { device: 'cpu' });
       const fast = await shared.score(groups(prefix));
       const reference = await whole.score(groups(prefix));

@@ -17,6 +17,7 @@ const info: LoadedModelInfo = {
   maxTokens: 512,
   vocabSize: 10,
   loadMs: 1,
+  tokenStats: 'javascript',
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -55,6 +55,7 @@ const info = (filesHash = 'a'.repeat(64)): LoadedModelInfo => ({
   maxTokens: 512,
   vocabSize: 100,
   loadMs: 1,
+  tokenStats: 'javascript',
 });
 
 const ctx = (text: string): ChatMessage[] => [{ role: 'user', content: text }];
