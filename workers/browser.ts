@@ -9,7 +9,7 @@ import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wa
 import type { BundledManifest } from '../src/core/index.js';
 import type { DeviceName, ModelService } from '../src/protocol/model-service.js';
 import { folderModelPath, ModelFolderStore } from '../src/lib/model-folder-store.js';
-import { createModelService } from './model-service.js';
+import { createModelService, type ModelServiceConfig } from './model-service.js';
 
 interface GpuLike {
   requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null>;
@@ -29,7 +29,8 @@ async function detectDevice(): Promise<{ device: DeviceName; note?: string }> {
   }
 }
 
-export function createBrowserModelService(): ModelService {
+/** `overrides` change the service's settings (benchmarks); the app takes the defaults. */
+export function createBrowserModelService(overrides: Pick<ModelServiceConfig, 'tokenStats'> = {}): ModelService {
   const onnxWasm = env.backends.onnx.wasm as { wasmPaths?: unknown; numThreads?: number };
   onnxWasm.wasmPaths = { mjs: ortWasmModuleUrl, wasm: ortWasmBinaryUrl };
   // Threads need cross-origin isolation (SharedArrayBuffer); without it run single-threaded.
@@ -52,6 +53,7 @@ export function createBrowserModelService(): ModelService {
   // onnxruntime's wasm is the app's own file, precached by its service worker: no second copy.
   env.useWasmCache = false;
   return createModelService({
+    ...overrides,
     bundledModelPath: modelsUrl.pathname,
     loadManifest: async () => {
       const response = await fetch(new URL('manifest.json', modelsUrl));

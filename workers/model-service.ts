@@ -97,6 +97,8 @@ export interface ModelServiceConfig {
    * pair a whole forward pass of its own, with logits at every position.
    */
   readonly engine?: 'optimized' | 'reference';
+  /** 'javascript' skips the native token-stats graph (benchmarks compare the two). */
+  readonly tokenStats?: 'native' | 'javascript';
 }
 
 /** Floats of logits gathered for one call of the token-stats engine (64 MiB). */
@@ -489,7 +491,8 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         dtype,
         deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
       };
-      const native = await nativeTokenStats(model, device !== 'cpu').catch(() => null);
+      const native =
+        config.tokenStats === 'javascript' ? null : await nativeTokenStats(model, device !== 'cpu').catch(() => null);
       const statsEngine = native ?? jsTokenStats;
       const info: LoadedModelInfo = {
         ref,

@@ -6,7 +6,8 @@ import * as Comlink from 'comlink';
 import type { DeviceName, ScoreGroup } from '../../src/protocol/model-service.js';
 import { createBrowserModelService } from '../../workers/browser.js';
 
-const service = createBrowserModelService();
+const params = new URLSearchParams(self.location.search);
+const service = createBrowserModelService(params.get('stats') === 'javascript' ? { tokenStats: 'javascript' } : {});
 
 /** Its answer's shape is restated in scripts/lib/browser-bench.ts, which drives it from Node. */
 const api = {

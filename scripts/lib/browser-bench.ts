@@ -51,7 +51,7 @@ export async function runInBrowser(
     await page.route('**/*', (route) =>
       new URL(route.request().url()).origin === new URL(url!).origin ? route.continue() : route.abort(),
     );
-    await page.goto(new URL('scripts/bench/browser.html', url).href);
+    await page.goto(new URL(`scripts/bench/browser.html${process.env.BENCH_PAGE_QUERY ?? ''}`, url).href);
     await page.waitForSelector('body[data-ready="true"]');
     const run = (device: DeviceName, work: readonly ScoreGroup[]) =>
       page.evaluate(([id, g, d]) => (window as unknown as Remote).bench.run(id, g, d), [
