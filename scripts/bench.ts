@@ -202,14 +202,15 @@ const report = {
 if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2) + '\n');
 
 const f = (x: number, d = 1) => x.toFixed(d);
-console.log('\nworkload                                    engine      tokens      seconds  pairs/s  peak MiB');
+const nameWidth = Math.max(10, ...workloads.map((w) => w.name.length + 2));
+console.log(`\n${'workload'.padEnd(nameWidth)}engine        tokens    seconds  pairs/s  peak MiB`);
 for (const w of workloads) {
   for (const [label, r] of [
     ['reference', w.reference],
     ['optimized', w.optimized],
   ] as const) {
     console.log(
-      `${w.name.padEnd(44)}${label.padEnd(10)}${String(r.forwardTokens).padStart(10)}${f(r.seconds).padStart(11)}${f(r.pairsPerSecond).padStart(9)}${f(r.peakRssMiB, 0).padStart(10)}`,
+      `${w.name.padEnd(nameWidth)}${label.padEnd(10)}${String(r.forwardTokens).padStart(10)}${f(r.seconds).padStart(11)}${f(r.pairsPerSecond).padStart(9)}${f(r.peakRssMiB, 0).padStart(10)}`,
     );
   }
   console.log(
