@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 
@@ -10,6 +10,40 @@ import { VitePWA } from 'vite-plugin-pwa';
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'credentialless',
+};
+
+/**
+ * What the built app may load: scripts, workers and wasm from its own origin only; connections to
+ * its own origin and to the Hugging Face Hub's hosts (model downloads the user asks for, which
+ * redirect to *.hf.co storage), and to blob: URLs (files the page itself made, such as exports). No analytics, fonts or CDNs can load. 'wasm-unsafe-eval' lets
+ * onnxruntime compile its wasm; inline styles are Svelte's and Observable Plot's.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self' blob: https://huggingface.co https://*.huggingface.co https://*.hf.co",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+/**
+ * The policy as a meta tag in the built page, so any static host enforces it on the page; the
+ * preview server also sends it as a header, which is what binds the workers.
+ */
+const contentSecurityPolicy: Plugin = {
+  name: 'rolescope-content-security-policy',
+  apply: 'build',
+  transformIndexHtml: () => [
+    {
+      tag: 'meta',
+      attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY },
+      injectTo: 'head-prepend',
+    },
+  ],
 };
 
 /**
@@ -62,7 +96,7 @@ const pwa = VitePWA({
 });
 
 export default defineConfig({
-  plugins: [svelte(), pwa],
+  plugins: [svelte(), pwa, contentSecurityPolicy],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
@@ -71,5 +105,9 @@ export default defineConfig({
   },
   optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },
   server: { headers: isolation },
-  preview: { headers: isolation, port: 4173, host: '127.0.0.1' },
+  preview: {
+    headers: { ...isolation, 'Content-Security-Policy': CONTENT_SECURITY_POLICY },
+    port: 4173,
+    host: '127.0.0.1',
+  },
 });
