@@ -6,7 +6,7 @@
  * responses themselves give exactly the golden MI (EMI 0), and bad responses files are refused.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -202,10 +202,10 @@ describe('runEvaluation with a thought model and the null-prompt estimator', () 
 });
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-/** Runs `npm run evaluate` as a user would, in its own process. */
-const evaluate = (args: string[]) => {
+/** Runs `npm run evaluate` as a user would, in its own process (in `cwd`, default the repository). */
+const evaluate = (args: string[], cwd = ROOT) => {
   const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts/evaluate.ts'), ...args], {
-    cwd: ROOT,
+    cwd,
     encoding: 'utf8',
   });
   return { code: r.status, out: r.stdout + r.stderr };
@@ -346,5 +346,29 @@ describe('npm run evaluate with a model folder and no bound', () => {
     const byPolicy = (policy: string) =>
       results.rows.filter((r: { policy: string }) => r.policy === policy).map((r: { remid: number | null }) => r.remid);
     expect(byPolicy(`folder:${MODEL}`)).toEqual(byPolicy(MODEL));
+  }, 120_000);
+});
+
+describe('npm run evaluate writes only where it is told', () => {
+  it('creates the results, their CSV and its cache folder, and nothing else, here or in the repository', () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-cwd-'));
+    const status = () =>
+      spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).stdout;
+    const before = status();
+    const run = evaluate(
+      [...['--policy', MODEL, '--scorer', MODEL, '--limit', '2', '--pairs', '2', '--bootstrap', '10', '--no-bound']],
+      cwd,
+    );
+    expect(run.code, run.out).toBe(0);
+    const written = readdirSync(cwd, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(cwd, path.join(e.parentPath, e.name)));
+    // The defaults: results.json and results.csv here, the cache in .cache/evaluate/.
+    expect(written.filter((f) => !f.startsWith(path.join('.cache', 'evaluate') + path.sep)).sort()).toEqual([
+      'results.csv',
+      'results.json',
+    ]);
+    expect(written.some((f) => f.startsWith(path.join('.cache', 'evaluate')))).toBe(true);
+    expect(status()).toBe(before);
   }, 120_000);
 });
