@@ -126,6 +126,9 @@ export function etaSeconds(p: StageProgress): number | null {
   return ((p.total - p.done) * elapsed) / p.done;
 }
 
+/** Times a run restarts a crashed evaluation worker before it gives up and fails. */
+const MAX_WORKER_RESTARTS = 2;
+
 /** Plain data for IndexedDB and postMessage: Svelte's $state proxies cannot be cloned. */
 const plain = <T>(value: T): T => $state.snapshot(value) as T;
 
@@ -133,6 +136,7 @@ export class RunState {
   options = $state<RunOptions>({ ...DEFAULT_OPTIONS });
   #phase = $state<RunPhase>('idle');
   #error = $state('');
+  #notice = $state('');
   #stages = $state.raw<readonly StageProgress[]>([]);
   #tokensComputed = $state(0);
   #cacheHits = $state(0);
@@ -155,6 +159,10 @@ export class RunState {
 
   get phase() {
     return this.#phase;
+  }
+  /** What happened on the way that the run recovered from (a restarted worker). */
+  get notice() {
+    return this.#notice;
   }
   get error() {
     return this.#error;
@@ -344,8 +352,9 @@ export class RunState {
     this.#runStartedAt = this.#now = Date.now();
     await this.records.put(run);
     await this.refreshList();
+    this.#notice = '';
     try {
-      const results = await this.runner.run(plain(run.job!), (p) => this.onProgress(p), controller.signal);
+      const results = await this.runWithRestarts(run, controller.signal);
       const finished: SavedRun = { ...run, status: 'done', updatedAt: Date.now(), results };
       await this.records.put(finished);
       this.#viewed = finished;
@@ -366,6 +375,24 @@ export class RunState {
       this.#controller = null;
       this.#currentId = null;
       await this.refreshList();
+    }
+  }
+
+  /**
+   * Runs the job; when the worker dies under it (out of memory, an uncaught error), starts it
+   * again: everything it had finished is in the cache, so the run goes on from there.
+   */
+  private async runWithRestarts(run: SavedRun, signal: AbortSignal): Promise<ResultsFile> {
+    for (let restarts = 0; ; restarts++) {
+      try {
+        return await this.runner.run(plain(run.job!), (p) => this.onProgress(p), signal);
+      } catch (error) {
+        const e = error as Error;
+        if (signal.aborted || e?.name !== 'EvaluationWorkerError' || restarts >= MAX_WORKER_RESTARTS) throw error;
+        this.#notice =
+          `${e.message}. It was restarted${restarts > 0 ? ` (${restarts + 1} times)` : ''}, ` +
+          'and the run goes on from what was already computed.';
+      }
     }
   }
 

@@ -35,6 +35,9 @@ const appUrl = useBuiltApp();
 
 const phase = (page: Page) => page.getByTestId('run-status').getAttribute('data-phase');
 
+/** The one-click demo's results, for the crash test to compare with. */
+let uninterruptedDemo: ResultsFile | null = null;
+
 async function waitForPhase(page: Page, wanted: string, timeoutMs = 240_000): Promise<void> {
   await page.waitForFunction(
     (w) => {
@@ -261,6 +264,7 @@ describe('run panel', () => {
       await waitForPhase(page, 'done', 400_000);
       const seconds = (Date.now() - started) / 1000;
       const demo = await downloadResults(page);
+      uninterruptedDemo = demo;
       const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));
       if (!parsed.ok) throw new Error('demo benchmark invalid');
       expect(demo.manifest.policies.map((p) => p.id)).toEqual(['rolescope-tiny-en', 'rolescope-tiny-multi']);
@@ -276,6 +280,49 @@ describe('run panel', () => {
       expect(app.foreignRequests).toEqual([]);
       expect(app.pageErrors).toEqual([]);
       console.log(`one-click demo: ${seconds.toFixed(0)} s in headless Chromium on this machine`);
+    } finally {
+      await app.close();
+    }
+  }, 600_000);
+
+  it('restarts a crashed evaluation worker mid-run and ends with the uninterrupted run’s numbers', async () => {
+    expect(uninterruptedDemo, 'the one-click demo test runs first').not.toBeNull();
+    const app = await openApp(appUrl());
+    const { page } = app;
+    try {
+      await page.goto(appUrl());
+      await page.getByTestId('tab-run').click();
+      await page.getByTestId('run-demo').click();
+      // Once the run has computed something, an uncaught error kills the evaluation worker.
+      await page.waitForFunction(() =>
+        /[1-9]/.test(document.querySelector('[data-testid="run-rate"]')?.textContent ?? ''),
+      );
+      const worker = page.workers().find((w) => /\/assets\/evaluation\.worker-[^/]+\.js$/.test(w.url()));
+      expect(worker).toBeDefined();
+      await worker!.evaluate(() => {
+        setTimeout(() => {
+          throw new Error('simulated crash');
+        });
+      });
+      await expect
+        .poll(() => page.getByTestId('run-notice').textContent())
+        .toMatch(/simulated crash\. It was restarted/);
+      await waitForPhase(page, 'done', 400_000);
+      const recovered = await downloadResults(page);
+      // The restarted worker went on from the cache, and the numbers are the uninterrupted run's.
+      expect(recovered.manifest.timings['cacheHits']).toBeGreaterThan(0);
+      expect(recovered.responses).toEqual(uninterruptedDemo!.responses);
+      expect(recovered.rows.map((r) => [r.policy, r.category])).toEqual(
+        uninterruptedDemo!.rows.map((r) => [r.policy, r.category]),
+      );
+      recovered.rows.forEach((row, k) => {
+        const clean = uninterruptedDemo!.rows[k]!;
+        for (const key of ['miModel', 'miGold', 'emi', 'remid'] as const) {
+          if (clean[key] === null) expect(row[key]).toBeNull();
+          else expect(row[key]).toBeCloseTo(clean[key] as number, 6);
+        }
+      });
+      expect(app.foreignRequests).toEqual([]);
     } finally {
       await app.close();
     }

@@ -36,10 +36,16 @@ const results = { manifest: { createdAt: '2026-01-01T00:00:00.000Z' }, rows: [] 
 class FakeRunner implements RunRunner {
   jobs: EvaluationJob[] = [];
   behaviour: 'finish' | 'fail' | 'hang' = 'finish';
+  /** Calls that die as a crashed worker does before the runner behaves as set. */
+  crashes = 0;
   progress: RunProgress[] = [];
   async run(job: EvaluationJob, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): Promise<ResultsFile> {
     this.jobs.push(structuredClone(job));
     for (const p of this.progress) onProgress?.(p);
+    if (this.crashes > 0) {
+      this.crashes--;
+      throw Object.assign(new Error('the evaluation worker stopped: out of memory'), { name: 'EvaluationWorkerError' });
+    }
     if (this.behaviour === 'fail')
       throw Object.assign(new Error('the model file is corrupt'), { name: 'ModelLoadError' });
     if (this.behaviour === 'hang') {
@@ -154,6 +160,28 @@ describe('RunState', () => {
     expect(state.phase).toBe('failed');
     expect(state.error).toBe('ModelLoadError: the model file is corrupt');
     expect([...records.saved.values()][0]).toMatchObject({ status: 'failed', error: state.error });
+  });
+
+  it('restarts a crashed worker with the same job, says so, and gives up after two restarts', async () => {
+    const { runner, records, state } = setup();
+    await state.init(['m']);
+    runner.crashes = 2;
+    await state.start(source);
+    expect(state.phase).toBe('done');
+    expect(runner.jobs).toHaveLength(3);
+    expect(runner.jobs[1]).toEqual(runner.jobs[0]);
+    expect(runner.jobs[2]).toEqual(runner.jobs[0]);
+    expect(state.notice).toBe(
+      'the evaluation worker stopped: out of memory. It was restarted (2 times), and the run goes on from what was already computed.',
+    );
+    expect([...records.saved.values()][0]).toMatchObject({ status: 'done' });
+
+    runner.crashes = 3;
+    runner.jobs = [];
+    await state.start(source);
+    expect(runner.jobs).toHaveLength(3);
+    expect(state.phase).toBe('failed');
+    expect(state.error).toBe('EvaluationWorkerError: the evaluation worker stopped: out of memory');
   });
 
   it('cancels a run in progress and resumes it with the same job', async () => {
