@@ -352,8 +352,7 @@ describe('npm run evaluate with a model folder and no bound', () => {
 describe('npm run evaluate writes only where it is told', () => {
   it('creates the results, their CSV and its cache folder, and nothing else, here or in the repository', () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-cwd-'));
-    const status = () =>
-      spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).stdout;
+    const status = () => spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).stdout;
     const before = status();
     const run = evaluate(
       [...['--policy', MODEL, '--scorer', MODEL, '--limit', '2', '--pairs', '2', '--bootstrap', '10', '--no-bound']],
