@@ -29,44 +29,6 @@ export function logSoftmax(row: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/**
- * Log-probability of `tokenId` under the row of `logits` (flattened, `vocabSize` wide) at
- * `rowIndex`. Only this row is normalized: scoring a response touches just its own positions.
- */
-export function tokenLogProb(logits: ArrayLike<number>, rowIndex: number, vocabSize: number, tokenId: number): Nats {
-  if (tokenId < 0 || tokenId >= vocabSize) {
-    throw new RangeError(`token id ${tokenId} is outside the vocabulary (size ${vocabSize})`);
-  }
-  const offset = rowIndex * vocabSize;
-  return (logits[offset + tokenId]! - logSumExp(logits, offset, vocabSize)) as Nats;
-}
-
-/**
- * Entropy of the next-token distribution at one row of logits, in nats:
- *   H = −Σ_k p_k log p_k = logsumexp(z) − Σ_k p_k z_k,   p = softmax(z).
- * The second form needs one pass for the max, one for the sums; exp(z − max) keeps it finite.
- */
-export function tokenEntropy(logits: ArrayLike<number>, rowIndex: number, vocabSize: number): Nats {
-  const offset = rowIndex * vocabSize;
-  let max = -Infinity;
-  for (let j = 0; j < vocabSize; j++) {
-    const v = logits[offset + j]!;
-    if (v > max || Number.isNaN(v)) max = v;
-  }
-  if (Number.isNaN(max)) return NaN as Nats;
-  let sum = 0;
-  let weighted = 0;
-  for (let j = 0; j < vocabSize; j++) {
-    const z = logits[offset + j]!;
-    if (z === -Infinity) continue; // p = 0 contributes nothing (and 0 · −∞ would be NaN)
-    const e = Math.exp(z - max);
-    sum += e;
-    weighted += e * (z - max);
-  }
-  // H = log Σe + max − (Σ e·z)/Σe  with z shifted by max on both sides.
-  return Math.max(0, Math.log(sum) - weighted / sum) as Nats;
-}
-
 /** Sum and mean of per-token log-probs, in nats. The mean of an empty span is NaN, not 0. */
 export function summarizeLogProbs(logProbs: ArrayLike<number>): {
   sumLogProb: Nats;
@@ -77,18 +39,6 @@ export function summarizeLogProbs(logProbs: ArrayLike<number>): {
   return { sumLogProb: sum as Nats, meanLogProb: (logProbs.length ? sum / logProbs.length : NaN) as Nats };
 }
 
-/**
- * Rank of `tokenId` in a logits row: 1 for the most likely token. Ties count as better
- * (rank = 1 + number of strictly larger logits).
- */
-export function tokenRank(logits: ArrayLike<number>, rowIndex: number, vocabSize: number, tokenId: number): number {
-  const offset = rowIndex * vocabSize;
-  const target = logits[offset + tokenId]!;
-  let larger = 0;
-  for (let j = 0; j < vocabSize; j++) if (logits[offset + j]! > target) larger++;
-  return larger + 1;
-}
-
 export interface TokenStats {
   readonly logProb: Nats;
   readonly entropy: Nats;
@@ -96,9 +46,12 @@ export interface TokenStats {
 }
 
 /**
- * tokenLogProb, tokenEntropy and tokenRank of one row in two passes (the max, then one exp per
- * entry for all three) instead of five: per-token scoring walks the whole vocabulary, and these
- * passes, not the model, dominate scoring time for small models.
+ * At one row of logits (flattened, `vocabSize` wide) and one token: its log-probability
+ * z_t − logsumexp(z); the entropy of the next-token distribution, H = −Σ p log p =
+ * logsumexp(z) − Σ p_k z_k (p = softmax(z)); and its rank (1 = the most likely; ties share the
+ * better rank). Two passes over the row (the max, then one exp per entry for all three). The
+ * model service computes these natively (workers/token-stats.ts); this is its fallback and the
+ * reference it is tested against.
  */
 export function tokenStats(
   logits: ArrayLike<number>,

@@ -7,6 +7,7 @@ import {
   folderName,
   modelName,
   ModelFolderError,
+  planModelFolder,
   type BundledModelEntry,
   type FolderDType,
   type ModelRef,
@@ -120,7 +121,7 @@ export class ModelCatalog {
     this.#notice = '';
     if (this.#storing) return null;
     try {
-      const plan = this.folders.plan(files);
+      const plan = planModelFolder(files);
       const name = folderName(plan.root ?? fallbackName);
       this.#storing = {
         name,

@@ -5,13 +5,7 @@
  * The model workers serve those URLs from here (workers/browser.ts); no server ever sees them.
  * Used on the main thread (store, list, delete) and in workers (read).
  */
-import {
-  describeModelFolder,
-  planModelFolder,
-  ModelFolderError,
-  type FolderPlan,
-  type ModelFolderManifest,
-} from '../core/index.js';
+import { describeModelFolder, ModelFolderError, type FolderPlan, type ModelFolderManifest } from '../core/index.js';
 
 export const FOLDER_CACHE = 'rolescope-model-folders';
 /** The folder's description, stored beside its files under a name no model file has. */
@@ -39,11 +33,6 @@ export interface StoreProgress {
 
 export class ModelFolderStore {
   constructor(private readonly base: string) {}
-
-  /** Which files a picked folder would store, or why it cannot be a model. */
-  plan(files: readonly PickedFile[]): FolderPlan<PickedFile> {
-    return planModelFolder(files);
-  }
 
   /**
    * Hashes and stores a planned folder as `name`, replacing a folder of that name. Nothing is

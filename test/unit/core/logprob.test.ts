@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  logSoftmax,
-  logSumExp,
-  summarizeLogProbs,
-  tokenEntropy,
-  tokenLogProb,
-  tokenRank,
-  tokenStats,
-} from '../../../src/core/index.js';
+import { logSoftmax, logSumExp, summarizeLogProbs, tokenStats } from '../../../src/core/index.js';
 
 describe('logSumExp / logSoftmax', () => {
   it('matches hand-computed values', () => {
@@ -36,17 +28,17 @@ describe('logSumExp / logSoftmax', () => {
   it('reads one row of a flattened [rows, vocab] buffer', () => {
     const logits = new Float32Array([0, 0, 0, /* row 1: */ 0, Math.log(3), 0]);
     // Row 1 is proportional to [1, 3, 1]: p(token 1) = 3/5.
-    expect(tokenLogProb(logits, 1, 3, 1)).toBeCloseTo(Math.log(3 / 5), 6);
-    expect(tokenLogProb(logits, 0, 3, 2)).toBeCloseTo(Math.log(1 / 3), 6);
-    expect(() => tokenLogProb(logits, 0, 3, 3)).toThrow(RangeError);
+    expect(tokenStats(logits, 1, 3, 1).logProb).toBeCloseTo(Math.log(3 / 5), 6);
+    expect(tokenStats(logits, 0, 3, 2).logProb).toBeCloseTo(Math.log(1 / 3), 6);
+    expect(() => tokenStats(logits, 0, 3, 3)).toThrow(RangeError);
   });
 
   it('ranks tokens with 1 for the most likely', () => {
     const logits = [0.5, 2, -1, 2, 1];
-    expect(tokenRank(logits, 0, 5, 1)).toBe(1);
-    expect(tokenRank(logits, 0, 5, 3)).toBe(1); // tie with token 1
-    expect(tokenRank(logits, 0, 5, 4)).toBe(3);
-    expect(tokenRank(logits, 0, 5, 2)).toBe(5);
+    expect(tokenStats(logits, 0, 5, 1).rank).toBe(1);
+    expect(tokenStats(logits, 0, 5, 3).rank).toBe(1); // tie with token 1
+    expect(tokenStats(logits, 0, 5, 4).rank).toBe(3);
+    expect(tokenStats(logits, 0, 5, 2).rank).toBe(5);
   });
 
   it('summarizes sum and mean, with NaN for an empty span', () => {
@@ -57,26 +49,26 @@ describe('logSumExp / logSoftmax', () => {
   });
 });
 
-describe('tokenEntropy', () => {
+describe('tokenStats: entropy', () => {
   it('equals −Σ p log p computed by hand', () => {
     // Row 1 of two: logits [0, ln 2, ln 3] → p = [1/6, 2/6, 3/6].
     const logits = [9, 9, 9, 0, Math.log(2), Math.log(3)];
     const p = [1 / 6, 2 / 6, 3 / 6];
     const expected = -p.reduce((s, q) => s + q * Math.log(q), 0);
-    expect(tokenEntropy(logits, 1, 3)).toBeCloseTo(expected, 12);
+    expect(tokenStats(logits, 1, 3, 0).entropy).toBeCloseTo(expected, 12);
   });
   it('is ln V for a flat row, 0 for a certain one, and ignores −Infinity logits', () => {
-    expect(tokenEntropy([5, 5, 5, 5], 0, 4)).toBeCloseTo(Math.log(4), 12);
-    expect(tokenEntropy([0, -Infinity, -Infinity], 0, 3)).toBe(0);
-    expect(tokenEntropy([1000, 1000, -Infinity], 0, 3)).toBeCloseTo(Math.log(2), 12);
+    expect(tokenStats([5, 5, 5, 5], 0, 4, 0).entropy).toBeCloseTo(Math.log(4), 12);
+    expect(tokenStats([0, -Infinity, -Infinity], 0, 3, 0).entropy).toBe(0);
+    expect(tokenStats([1000, 1000, -Infinity], 0, 3, 0).entropy).toBeCloseTo(Math.log(2), 12);
   });
   it('is NaN for a row with NaN', () => {
-    expect(tokenEntropy([0, NaN, 1], 0, 3)).toBeNaN();
+    expect(tokenStats([0, NaN, 1], 0, 3, 0).entropy).toBeNaN();
   });
 });
 
 describe('tokenStats', () => {
-  it('equals tokenLogProb, tokenEntropy and tokenRank on every token of random rows', () => {
+  it('equals log-softmax, −Σ p log p and a count of larger logits on every token of random rows', () => {
     const vocab = 50;
     const rows = 4;
     let state = 7;
@@ -84,11 +76,14 @@ describe('tokenStats', () => {
     const logits = Float32Array.from({ length: rows * vocab }, next);
     logits[3] = -Infinity;
     for (let r = 0; r < rows; r++) {
+      const row = logits.subarray(r * vocab, (r + 1) * vocab);
+      const ls = logSoftmax(row);
+      const entropy = -Array.from(ls).reduce((sum, l) => sum + (l === -Infinity ? 0 : Math.exp(l) * l), 0);
       for (let t = 0; t < vocab; t++) {
         const s = tokenStats(logits, r, vocab, t);
-        expect(s.logProb).toBeCloseTo(tokenLogProb(logits, r, vocab, t), 12);
-        expect(s.entropy).toBeCloseTo(tokenEntropy(logits, r, vocab), 12);
-        expect(s.rank).toBe(tokenRank(logits, r, vocab, t));
+        expect(s.logProb).toBeCloseTo(ls[t]!, 12);
+        expect(s.entropy).toBeCloseTo(entropy, 12);
+        expect(s.rank).toBe(1 + row.filter((z) => z > row[t]!).length);
       }
     }
     expect(tokenStats(logits, 0, vocab, 3).logProb).toBe(-Infinity);
