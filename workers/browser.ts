@@ -50,6 +50,11 @@ export function createBrowserModelService(overrides: Pick<ModelServiceConfig, 't
     return fetch(input, bundled ? { ...init, cache: 'no-store' } : init);
   };
   (env as { fetch: typeof fetch }).fetch = modelFetch;
+  const read = async (url: URL) => {
+    const response = await modelFetch(url);
+    if (!response.ok) throw new Error(`${url.pathname} could not be read (HTTP ${response.status})`);
+    return new Uint8Array(await response.arrayBuffer());
+  };
   // onnxruntime's wasm is the app's own file, precached by its service worker: no second copy.
   env.useWasmCache = false;
   return createModelService({
@@ -68,10 +73,12 @@ export function createBrowserModelService(overrides: Pick<ModelServiceConfig, 't
     beforeLoad: (ref) => {
       env.useBrowserCache = ref.source === 'hub';
     },
-    readBundledFile: async (modelId, file) => {
-      const response = await fetch(new URL(`${modelId}/${file}`, modelsUrl));
-      if (!response.ok) throw new Error(`${modelId}/${file} could not be read (HTTP ${response.status})`);
-      return new Uint8Array(await response.arrayBuffer());
+    readBundledFile: (modelId, file) => read(new URL(`${modelId}/${file}`, modelsUrl)),
+    readModelFile: async (ref, file) => {
+      if (ref.source === 'hub') throw new Error('Hub downloads are read by transformers.js only');
+      const base =
+        ref.source === 'bundled' ? modelsUrl : new URL(folderModelPath(import.meta.env.BASE_URL), self.location.origin);
+      return read(new URL(`${ref.id}/${file}`, base));
     },
   });
 }

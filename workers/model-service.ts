@@ -49,6 +49,7 @@ import {
   type ModelFingerprint,
   type TokenSpan,
   describeRef,
+  DTYPE_SUFFIXES,
   folderDType,
   validateRef,
   externalDataChunks,
@@ -57,7 +58,14 @@ import {
 } from '../src/core/index.js';
 import { createEncoderHost } from './encoder.js';
 import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
-import { jsTokenStats, nativeTokenStats, type TokenStatsEngine } from './token-stats.js';
+import {
+  fusedStatsSession,
+  jsTokenStats,
+  nativeTokenStats,
+  type OrtSession,
+  type TokenStatsBatch,
+  type TokenStatsEngine,
+} from './token-stats.js';
 import {
   canShareContext,
   commonPrefixLength,
@@ -65,6 +73,7 @@ import {
   logitsData,
   runPrefix,
   runSuffixBatch,
+  runSuffixStats,
 } from './shared-context.js';
 
 export interface ModelServiceConfig {
@@ -99,15 +108,17 @@ export interface ModelServiceConfig {
   readonly engine?: 'optimized' | 'reference';
   /** 'javascript' skips the native token-stats graph (benchmarks compare the two). */
   readonly tokenStats?: 'native' | 'javascript';
+  /**
+   * The bytes of a file in a bundled model's or a stored folder's model (not Hub downloads): the
+   * ONNX graph read again to fuse the token statistics into it. Without it, scoring gathers logits.
+   */
+  readonly readModelFile?: (ref: ModelRef, file: string) => Promise<Uint8Array>;
+  /** false gathers logits for the token statistics even where they could be fused (tests compare the two). */
+  readonly fuseTokenStats?: boolean;
 }
 
 /** Floats of logits gathered for one call of the token-stats engine (64 MiB). */
 const TOKEN_STATS_FLOATS = 16 * 1024 * 1024;
-
-const tokenCount = ({ sequence: { span } }: { sequence: PreparedSequence }) => span.end - span.start;
-
-/** Batches a context's responses are split into in Node, so scoring overlaps the next pass. */
-const CPU_OVERLAP_BATCHES = 8;
 
 /** Defaults sized for a laptop: ~64 MiB of logits and 8k padded tokens per forward pass. */
 const DEFAULT_BUDGET = { maxPaddedTokens: 8192, maxLogitFloats: 16 * 1024 * 1024, maxBatchSize: 32 };
@@ -121,6 +132,11 @@ interface Loaded {
   readonly canShareContext: boolean;
   /** Per-token log-prob, entropy and rank from logits (token-stats.ts). */
   readonly tokenStats: TokenStatsEngine;
+  /**
+   * The model's graph with those statistics computed inside it, made on first use (it loads the
+   * weights a second time); null where that is not available (token-stats.ts, fusedStatsSession).
+   */
+  readonly fusedStats: Lazy<OrtSession | null>;
 }
 
 /** One (context, response) pair, rendered and tokenized once. */
@@ -133,12 +149,26 @@ const fail = (name: ConstructorParameters<typeof ModelServiceError>[0], message:
   throw new ModelServiceError(name, message);
 };
 
+/**
+ * What onnxruntime says of a graph file it cannot parse: "Protobuf parsing failed" (Node), "Can't
+ * create a session ... protobuf parsing failed" (web). Neither names the file in the browser.
+ */
+const CORRUPT_GRAPH = /protobuf parsing failed|INVALID_PROTOBUF|can't create a session|failed to load model/i;
+
 /** Maps a transformers.js load failure to a named error a user can act on. */
-function loadError(ref: ModelRef, error: unknown): ModelServiceError {
+function loadError(ref: ModelRef, error: unknown, dtype: DType): ModelServiceError {
   const message = error instanceof Error ? error.message : String(error);
   const where = describeRef(ref);
   if (/could not locate|not found|404|unauthorized|401/i.test(message)) {
     return new ModelServiceError('ModelNotFoundError', `${where} was not found (${message})`);
+  }
+  if (CORRUPT_GRAPH.test(message)) {
+    const suffix = Object.hasOwn(DTYPE_SUFFIXES, dtype) ? DTYPE_SUFFIXES[dtype as FolderDType] : null;
+    const graph = suffix === null ? `its ${dtype} ONNX graph` : `onnx/model${suffix}.onnx`;
+    return new ModelServiceError(
+      'ModelLoadError',
+      `${where} could not be loaded: ${graph} is not a valid ONNX graph (the file is corrupt or cut short; copy or export it again) (${message})`,
+    );
   }
   return new ModelServiceError('ModelLoadError', `${where} could not be loaded: ${message}`);
 }
@@ -254,10 +284,9 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       let last = first;
       let tokens = 0;
       do {
-        const { span } = requests[last]!.sequence;
-        tokens += span.end - span.start;
+        tokens += responseTokens(requests[last]!.sequence);
         last++;
-      } while (last < requests.length && tokens + tokenCount(requests[last]!) <= chunkTokens);
+      } while (last < requests.length && tokens + responseTokens(requests[last]!.sequence) <= chunkTokens);
       const rows = new Float32Array(tokens * vocab);
       const targets = new Int32Array(tokens);
       let k = 0;
@@ -271,28 +300,48 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       const stats = await current.tokenStats(rows, targets, vocab);
       k = 0;
       for (const { sequence } of requests.slice(first, last)) {
-        const { ids, span } = sequence;
-        const n = span.end - span.start;
-        const entropies = stats.entropies.slice(k, k + n);
-        const logProbs = stats.logProbs.slice(k, k + n);
-        const prefixTexts = withTexts
-          ? Array.from({ length: n }, (_, t) => decode(tokenizer, ids.slice(span.start, span.start + t + 1)))
-          : [];
-        scores.push({
-          tokenIds: Int32Array.from(ids.slice(span.start, span.end)),
-          tokenTexts: piecesFromPrefixes(prefixTexts),
-          logProbs,
-          ranks: stats.ranks.slice(k, k + n),
-          entropies,
-          meanEntropy: summarizeLogProbs(entropies).meanLogProb,
-          ...summarizeLogProbs(logProbs),
-          contextTokens: span.start,
-        });
+        const n = responseTokens(sequence);
+        scores.push(
+          responseScore(
+            tokenizer,
+            sequence,
+            {
+              logProbs: stats.logProbs.slice(k, k + n),
+              entropies: stats.entropies.slice(k, k + n),
+              ranks: stats.ranks.slice(k, k + n),
+            },
+            withTexts,
+          ),
+        );
         k += n;
       }
       first = last;
     }
     return scores;
+  }
+
+  /** Tokens in a sequence's response. */
+  const responseTokens = ({ span }: PreparedSequence) => span.end - span.start;
+
+  /** A response's score from its tokens' statistics (in order, one per response token). */
+  function responseScore(
+    tokenizer: PreTrainedTokenizer,
+    { ids, span }: PreparedSequence,
+    stats: TokenStatsBatch,
+    withTexts: boolean,
+  ): ResponseScore {
+    const n = span.end - span.start;
+    const prefixTexts = withTexts
+      ? Array.from({ length: n }, (_, t) => decode(tokenizer, ids.slice(span.start, span.start + t + 1)))
+      : [];
+    return {
+      tokenIds: Int32Array.from(ids.slice(span.start, span.end)),
+      tokenTexts: piecesFromPrefixes(prefixTexts),
+      ...stats,
+      meanEntropy: summarizeLogProbs(stats.entropies).meanLogProb,
+      ...summarizeLogProbs(stats.logProbs),
+      contextTokens: span.start,
+    };
   }
 
   async function runBatch(
@@ -336,16 +385,21 @@ export function createModelService(config: ModelServiceConfig): ModelService {
 
   /**
    * Scores one context's sequences continuing from a single pass over what they share: the
-   * prefix once (its last logits predict each response's first token), then the suffixes in
-   * batches over the prefix's cache, keeping only the logits of response positions.
+   * prefix once, then the suffixes in batches over the prefix's cache, keeping only response
+   * positions. With the statistics fused into the graph (token-stats.ts), a batch hands back three
+   * numbers per response token; otherwise its logits, gathered for the token-stats engine. Null
+   * when the sequences share nothing to run once.
    */
   async function scoreSharedContext(current: Loaded, sequences: readonly PreparedSequence[], withTexts: boolean) {
     const { model, tokenizer, info } = current;
-    const overlap = info.device === 'cpu';
+    const fused = await current.fusedStats.get();
+    // Fused, every response token's statistics come from a suffix row, so the prefix stops one
+    // token before the earliest response; otherwise the prefix's last logits predict its first token.
     const shared = commonPrefixLength(
       sequences.map((s) => s.ids),
-      Math.min(...sequences.map((s) => s.span.start)),
+      Math.min(...sequences.map((s) => s.span.start)) - (fused ? 1 : 0),
     );
+    if (shared < 1) return null;
     const prefix = await runPrefix(model, sequences[0]!.ids.slice(0, shared));
     const suffixes = sequences.map((s) => s.ids.slice(shared));
     const budget = { ...DEFAULT_BUDGET, ...config.batchBudget };
@@ -361,14 +415,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         // Every row carries a copy of the prefix's cache: bound rows × (prefix + suffix) tokens too.
         maxBatchSize: Math.max(
           1,
-          Math.min(
-            budget.maxBatchSize,
-            Math.floor(budget.maxPaddedTokens / (shared + longest)),
-            // In Node the next batch's forward pass runs while this one's rows are scored
-            // (onnxruntime-node computes off the JavaScript thread), so a context's responses go
-            // in a few batches. In the browser runs do not overlap: as few batches as fit.
-            overlap ? Math.ceil(sequences.length / CPU_OVERLAP_BATCHES) : Infinity,
-          ),
+          Math.min(budget.maxBatchSize, Math.floor(budget.maxPaddedTokens / (shared + longest))),
         ),
         vocabSize: info.vocabSize,
         canKeepLastLogits: true,
@@ -378,19 +425,32 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const scores = new Array<ResponseScore>(sequences.length);
     let forwardTokens = shared;
     try {
-      // In Node, batch k + 1's forward pass is started before batch k's rows are scored.
-      const launch = (batch: (typeof batches)[number]) => {
+      for (const batch of batches) {
         const rows = batch.indices.map((i) => suffixes[i]!);
-        // The first response token's logits come from the prefix pass: no suffix row needed for it.
         const keep = Math.min(batch.keepLast || batch.paddedLength, batch.paddedLength);
         forwardTokens += rows.length * batch.paddedLength;
-        return runSuffixBatch(model, prefix, rows, batch.paddedLength, keep, padId);
-      };
-      let next = launch(batches[0]!);
-      for (const [k, batch] of batches.entries()) {
-        const run = await next;
-        const following = batches[k + 1];
-        if (following && overlap) next = launch(following);
+        if (fused) {
+          const run = await runSuffixStats(fused, prefix, rows, batch.paddedLength, keep, padId);
+          const firstKept = batch.paddedLength - run.keptRows;
+          batch.indices.forEach((i, r) => {
+            const sequence = sequences[i]!;
+            // The statistics of the token at p sit at the kept position p − 1.
+            const from = r * run.keptRows + (sequence.span.start - 1 - shared) - firstKept;
+            const to = from + responseTokens(sequence);
+            scores[i] = responseScore(
+              tokenizer,
+              sequence,
+              {
+                logProbs: run.logProbs.slice(from, to),
+                entropies: Float32Array.from(run.entropies.subarray(from, to), (h) => Math.max(0, h)),
+                ranks: Int32Array.from(run.larger.subarray(from, to), (l) => l + 1),
+              },
+              withTexts,
+            );
+          });
+          continue;
+        }
+        const run = await runSuffixBatch(model, prefix, rows, batch.paddedLength, keep, padId);
         const firstKept = batch.paddedLength - run.keptRows;
         const rowScores = await scoreRows(
           current,
@@ -403,12 +463,11 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         );
         batch.indices.forEach((i, r) => (scores[i] = rowScores[r]!));
         run.dispose();
-        if (following && !overlap) next = launch(following);
       }
     } finally {
       disposePast(prefix.past);
     }
-    return { scores, forwardTokens, batches: batches.length + 1 };
+    return { scores, forwardTokens, batches: batches.length + 1, fused: fused !== null };
   }
 
   return {
@@ -466,7 +525,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
           });
           return { tokenizer, model, dtype };
         } catch (error) {
-          throw loadError(ref, error);
+          throw loadError(ref, error, dtype);
         }
       };
       let device = detected.device;
@@ -512,6 +571,20 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
         canShareContext: config.engine !== 'reference' && config.shareContexts !== false && canShareContext(model),
         tokenStats: statsEngine,
+        fusedStats: new Lazy(async () => {
+          const file = ref.source === 'hub' ? null : `onnx/model${DTYPE_SUFFIXES[dtype as FolderDType] ?? ''}.onnx`;
+          if (
+            !native ||
+            !file ||
+            !config.readModelFile ||
+            config.fuseTokenStats === false ||
+            (device !== 'cpu' && device !== 'wasm')
+          )
+            return null;
+          if (folder && externalDataChunks(folder, dtype as FolderDType) > 0) return null;
+          const graph = await config.readModelFile(ref, file).catch(() => null);
+          return graph && fusedStatsSession(model, graph, device !== 'cpu');
+        }),
       };
       return info;
     },
@@ -527,13 +600,18 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       const results: ResponseScore[][] = groups.map((g) => new Array<ResponseScore>(g.responses.length));
       let forwardTokens = 0;
       let batchCount = 0;
+      let fusedSequences = 0;
       // A context with several responses is run once; the rest are packed as whole sequences.
       const flat: PreparedSequence[] = [];
       const owners: [number, number][] = [];
       for (const [g, sequences] of prepared.entries()) {
-        if (current.canShareContext && sequences.length > 1) {
-          const shared = await scoreSharedContext(current, sequences, withTexts);
+        const shared =
+          current.canShareContext && sequences.length > 1
+            ? await scoreSharedContext(current, sequences, withTexts)
+            : null;
+        if (shared) {
           results[g] = shared.scores;
+          if (shared.fused) fusedSequences += sequences.length;
           forwardTokens += shared.forwardTokens;
           batchCount += shared.batches;
         } else {
@@ -575,6 +653,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
           sequences: prepared.reduce((n, sequences) => n + sequences.length, 0),
           batches: batchCount + batches.length,
           forwardTokens,
+          fusedSequences,
         },
       };
     },
@@ -633,10 +712,22 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     async dispose() {
       const current = loaded;
       loaded = null;
-      if (current) await current.model.dispose();
+      if (current) {
+        await current.model.dispose();
+        await (await current.fusedStats.made)?.release?.();
+      }
       await encoders.dispose();
     },
   } satisfies ModelService;
+}
+
+/** `make`'s promise, made on the first `get` and shared by every later one. */
+class Lazy<T> {
+  made: Promise<T> | undefined;
+  constructor(private readonly make: () => Promise<T>) {}
+  get(): Promise<T> {
+    return (this.made ??= this.make());
+  }
 }
 
 /** Stops a sequence once its new text contains a stop string. */

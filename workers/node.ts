@@ -39,6 +39,7 @@ export function createNodeModelService(
     batchBudget?: ModelServiceConfig['batchBudget'];
     shareContexts?: boolean;
     engine?: ModelServiceConfig['engine'];
+    fuseTokenStats?: boolean;
   } = {},
 ): ModelService {
   const modelsDir = options.modelsDir ?? BUNDLED_MODELS_DIR;
@@ -48,6 +49,11 @@ export function createNodeModelService(
       JSON.parse(await readFile(path.join(modelsDir, 'manifest.json'), 'utf8')) as BundledManifest,
     detectDevice: async () => ({ device: 'cpu' }),
     readBundledFile: async (modelId, file) => new Uint8Array(await readFile(path.join(modelsDir, modelId, file))),
+    readModelFile: async (ref, file) => {
+      const dir = ref.source === 'bundled' ? modelsDir : ref.source === 'folder' ? options.modelFoldersDir : undefined;
+      if (!dir) throw new Error(`${ref.source} models have no files here`);
+      return new Uint8Array(await readFile(path.join(dir, ref.id, file)));
+    },
     ...(options.modelFoldersDir
       ? {
           folderModelPath: withSep(options.modelFoldersDir),
@@ -57,6 +63,7 @@ export function createNodeModelService(
     ...(options.batchBudget ? { batchBudget: options.batchBudget } : {}),
     ...(options.shareContexts !== undefined ? { shareContexts: options.shareContexts } : {}),
     ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.fuseTokenStats !== undefined ? { fuseTokenStats: options.fuseTokenStats } : {}),
   });
 }
 

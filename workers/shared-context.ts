@@ -6,6 +6,7 @@
  * forward pass over context + response for every pair) and gives the same log-probs.
  */
 import { Tensor, type PreTrainedModel } from '@huggingface/transformers';
+import { FUSED_STATS, type OrtSession } from './token-stats.js';
 
 /** The cache a forward pass leaves, as the next pass takes it (`past_key_values.<layer>.<key|value>`). */
 export type PastKeyValues = Record<string, Tensor>;
@@ -99,18 +100,17 @@ async function tiledPast(past: PastKeyValues, rows: number): Promise<PastKeyValu
 }
 
 /**
- * Runs suffixes (each sequence's tokens after the prefix) as one right-padded batch continuing
- * from the prefix's cache. Returns the logits of the last `keepLast` padded positions of each row
- * (0: all), row-major [rows, kept, vocabulary].
+ * The feeds of a right-padded batch of suffixes (each sequence's tokens after the prefix)
+ * continuing from the prefix's cache, keeping the logits of the last `keepLast` padded positions
+ * of each row (0: all).
  */
-export async function runSuffixBatch(
-  model: PreTrainedModel,
+async function suffixFeeds(
   prefix: PrefixPass,
   suffixes: readonly (readonly number[])[],
   paddedLength: number,
   keepLast: number,
   padId: number,
-): Promise<{ logits: Float32Array; keptRows: number; dispose: () => void }> {
+): Promise<Record<string, Tensor>> {
   const rows = suffixes.length;
   const total = prefix.length + paddedLength;
   const ids = new Array<number>(rows * paddedLength).fill(padId);
@@ -126,37 +126,94 @@ export async function runSuffixBatch(
       }
     }
   });
-  const past = await tiledPast(prefix.past, rows);
-  // Straight to the session, fetching the logits alone: the cache this pass extends (rows copies
-  // of prefix + suffix) is never used again, and copying it out would cost more than the pass.
-  const output = await runForLogits(model, {
+  return {
     input_ids: int64(ids, [rows, paddedLength]),
     attention_mask: int64(mask, [rows, total]),
     position_ids: int64(positions, [rows, paddedLength]),
     num_logits_to_keep: new Tensor('int64', [BigInt(keepLast)], []),
-    ...past,
-  });
-  const logits = output.logits!;
-  const data = await logitsData(logits);
-  return {
-    logits: data,
-    keptRows: logits.dims[1]!,
-    dispose: () => {
-      for (const tensor of [...Object.values(output), ...Object.values(past)]) tensor.dispose();
-    },
+    ...(await tiledPast(prefix.past, rows)),
   };
 }
 
-interface OrtSession {
-  run(feeds: Record<string, unknown>, fetches: readonly string[]): Promise<Record<string, unknown>>;
+const disposeAll = (...maps: Record<string, Tensor>[]) => {
+  for (const map of maps) for (const tensor of Object.values(map)) tensor.dispose();
+};
+
+/**
+ * Runs suffixes as one batch continuing from the prefix's cache. Returns the logits of the last
+ * `keepLast` padded positions of each row (0: all), row-major [rows, kept, vocabulary].
+ */
+export async function runSuffixBatch(
+  model: PreTrainedModel,
+  prefix: PrefixPass,
+  suffixes: readonly (readonly number[])[],
+  paddedLength: number,
+  keepLast: number,
+  padId: number,
+): Promise<{ logits: Float32Array; keptRows: number; dispose: () => void }> {
+  const feeds = await suffixFeeds(prefix, suffixes, paddedLength, keepLast, padId);
+  // Straight to the session, fetching the logits alone: the cache this pass extends (rows copies
+  // of prefix + suffix) is never used again, and copying it out would cost more than the pass.
+  const session = (model as unknown as { sessions: Record<string, OrtSession> }).sessions.model!;
+  const output = await runSession(session, feeds, ['logits']);
+  const logits = output.logits!;
+  const data = await logitsData(logits);
+  return { logits: data, keptRows: logits.dims[1]!, dispose: () => disposeAll(output, feeds) };
 }
 
-/** Runs the decoder session on `feeds`, fetching only `logits`. */
-async function runForLogits(model: PreTrainedModel, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const session = (model as unknown as { sessions: Record<string, OrtSession> }).sessions.model!;
+/** Per kept position of each row, row-major [rows, kept]: the statistics of the token after it. */
+export interface SuffixStats {
+  readonly logProbs: Float32Array;
+  readonly entropies: Float32Array;
+  /** Tokens with a larger logit than the target (rank − 1). */
+  readonly larger: Float32Array;
+  readonly keptRows: number;
+}
+
+/**
+ * Runs suffixes as one batch on a session whose graph also computes the token statistics
+ * (token-stats.ts, withTokenStats): the target of each kept position is the suffix's next token,
+ * and only the statistics come back, never the logits.
+ */
+export async function runSuffixStats(
+  session: OrtSession,
+  prefix: PrefixPass,
+  suffixes: readonly (readonly number[])[],
+  paddedLength: number,
+  keepLast: number,
+  padId: number,
+): Promise<SuffixStats> {
+  const feeds = await suffixFeeds(prefix, suffixes, paddedLength, keepLast, padId);
+  const keep = keepLast || paddedLength;
+  const targets = new Array<number>(suffixes.length * keep).fill(0);
+  suffixes.forEach((suffix, r) => {
+    for (let j = 0; j < keep; j++) targets[r * keep + j] = suffix[paddedLength - keep + j + 1] ?? 0;
+  });
+  feeds[FUSED_STATS.targets] = int64(targets, [suffixes.length, keep, 1]);
+  const output = await runSession(session, feeds, [FUSED_STATS.logProb, FUSED_STATS.entropy, FUSED_STATS.larger]);
+  try {
+    const data = (name: string) => output[name]!.data as Float32Array;
+    return {
+      logProbs: data(FUSED_STATS.logProb),
+      entropies: data(FUSED_STATS.entropy),
+      larger: data(FUSED_STATS.larger),
+      keptRows: keep,
+    };
+  } finally {
+    disposeAll(output, feeds);
+  }
+}
+
+/** Runs an onnxruntime session on `feeds`, fetching only `fetches`. */
+async function runSession(
+  session: OrtSession,
+  feeds: Record<string, Tensor>,
+  fetches: readonly string[],
+): Promise<Record<string, Tensor>> {
   const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, t.ort_tensor]));
-  const output = await session.run(ortFeeds, ['logits']);
-  return { logits: new (Tensor as unknown as new (ortTensor: unknown) => Tensor)(output.logits) };
+  const output = await session.run(ortFeeds, fetches);
+  const wrap = Tensor as unknown as new (ortTensor: unknown) => Tensor;
+  return Object.fromEntries(fetches.map((name) => [name, new wrap(output[name])]));
 }
 
 export function disposePast(past: PastKeyValues): void {

@@ -60,7 +60,51 @@ function valueInfo(g: Writer, field: number, name: string, elemType: number, dim
   });
 }
 
-/** The graph's bytes (ModelProto: ir_version 1, opset_import 8, graph 7). */
+/** Names of the statistics' tensors; `p` prefixes the internal ones (see withTokenStats). */
+function statsNames(p: string) {
+  return { logProb: `${p}logprob`, entropy: `${p}entropy`, larger: `${p}larger` };
+}
+
+/**
+ * The statistics' nodes and constants in a GraphProto being written, from `logits` [..., V] and
+ * `targets` [..., 1] (every axis is the last: rank 2 for the standalone graph, rank 3 inside a
+ * model). Internal names start with `p` so that they cannot clash with a model's own.
+ */
+function statsNodes(g: Writer, logits: string, targets: string, p: string) {
+  const out = statsNames(p);
+  const axes = `${p}axes`;
+  node(g, 'LogSoftmax', [logits], [`${p}lsm`], { axis: -1 });
+  node(g, 'GatherElements', [`${p}lsm`, targets], [out.logProb], { axis: -1 });
+  node(g, 'Exp', [`${p}lsm`], [`${p}p`]);
+  // −∞ log-probs (masked tokens) have p = 0: clipped to a finite floor, 0 · floor = 0, not NaN.
+  node(g, 'Clip', [`${p}lsm`, `${p}floor`], [`${p}lsm_finite`]);
+  node(g, 'Mul', [`${p}p`, `${p}lsm_finite`], [`${p}plogp`]);
+  node(g, 'ReduceSum', [`${p}plogp`, axes], [`${p}negentropy`], { keepdims: 1 });
+  node(g, 'Neg', [`${p}negentropy`], [out.entropy]);
+  node(g, 'GatherElements', [logits, targets], [`${p}target_logit`], { axis: -1 });
+  node(g, 'Greater', [logits, `${p}target_logit`], [`${p}above`]);
+  node(g, 'Cast', [`${p}above`], [`${p}above_f`], { to: FLOAT });
+  node(g, 'ReduceSum', [`${p}above_f`, axes], [out.larger], { keepdims: 1 });
+  // TensorProto initializer (GraphProto.initializer = 5): dims 1, data_type 2, int64_data 7, name 8.
+  msg(g, 5, (t) => {
+    int(t, 1, 1);
+    int(t, 2, INT64);
+    int(t, 7, -1);
+    str(t, 8, axes);
+  });
+  // A float scalar (float_data = 4, packed).
+  msg(g, 5, (t) => {
+    int(t, 2, FLOAT);
+    t.uint32((4 << 3) | LEN)
+      .fork()
+      .float(-3e38)
+      .ldelim();
+    str(t, 8, `${p}floor`);
+  });
+  return out;
+}
+
+/** The standalone graph's bytes (ModelProto: ir_version 1, opset_import 8, graph 7). */
 export function tokenStatsGraph(): Uint8Array {
   const w = protobuf.Writer.create();
   int(w, 1, 7);
@@ -69,40 +113,62 @@ export function tokenStatsGraph(): Uint8Array {
     int(o, 2, OPSET);
   });
   msg(w, 7, (g) => {
-    node(g, 'LogSoftmax', ['logits'], ['lsm'], { axis: 1 });
-    node(g, 'GatherElements', ['lsm', 'targets'], ['logprob'], { axis: 1 });
-    node(g, 'Exp', ['lsm'], ['p']);
-    // −∞ log-probs (masked tokens) have p = 0: clipped to a finite floor, 0 · floor = 0, not NaN.
-    node(g, 'Clip', ['lsm', 'floor'], ['lsm_finite']);
-    node(g, 'Mul', ['p', 'lsm_finite'], ['plogp']);
-    node(g, 'ReduceSum', ['plogp', 'axes'], ['negentropy'], { keepdims: 1 });
-    node(g, 'Neg', ['negentropy'], ['entropy']);
-    node(g, 'GatherElements', ['logits', 'targets'], ['target_logit'], { axis: 1 });
-    node(g, 'Greater', ['logits', 'target_logit'], ['above']);
-    node(g, 'Cast', ['above'], ['above_f'], { to: FLOAT });
-    node(g, 'ReduceSum', ['above_f', 'axes'], ['larger'], { keepdims: 1 });
+    const out = statsNodes(g, 'logits', 'targets', '');
     str(g, 2, 'token_stats');
-    // TensorProto initializer (GraphProto.initializer = 5): dims 1, data_type 2, int64_data 7, name 8.
-    msg(g, 5, (t) => {
-      int(t, 1, 1);
-      int(t, 2, INT64);
-      int(t, 7, 1);
-      str(t, 8, 'axes');
-    });
-    // A float scalar (float_data = 4, packed).
-    msg(g, 5, (t) => {
-      int(t, 2, FLOAT);
-      t.uint32((4 << 3) | LEN)
-        .fork()
-        .float(-3e38)
-        .ldelim();
-      str(t, 8, 'floor');
-    });
     valueInfo(g, 11, 'logits', FLOAT, ['N', 'V']);
     valueInfo(g, 11, 'targets', INT64, ['N', 1]);
-    for (const output of ['logprob', 'entropy', 'larger']) valueInfo(g, 12, output, FLOAT, ['N', 1]);
+    for (const output of Object.values(out)) valueInfo(g, 12, output, FLOAT, ['N', 1]);
   });
   return w.finish();
+}
+
+/** The inputs and outputs withTokenStats adds to a model. */
+export const FUSED_STATS = { targets: 'rolescope_stats/targets', ...statsNames('rolescope_stats/') } as const;
+
+/** The opset a ModelProto imports for the default domain (0 when none is found). */
+function defaultOpset(model: Uint8Array): number {
+  const reader = protobuf.Reader.create(model);
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag >>> 3 !== 8 || (tag & 7) !== LEN) {
+      reader.skipType(tag & 7);
+      continue;
+    }
+    const end = reader.uint32() + reader.pos;
+    let domain = '';
+    let version = 0;
+    while (reader.pos < end) {
+      const field = reader.uint32();
+      if (field >>> 3 === 1) domain = reader.string();
+      else if (field >>> 3 === 2) version = Number(reader.int64());
+      else reader.skipType(field & 7);
+    }
+    if (domain === '' || domain === 'ai.onnx') return version;
+  }
+  return 0;
+}
+
+/**
+ * A language model's graph with the statistics computed from its `logits` [rows, kept, V] at
+ * `targets` [rows, kept, 1] inside the same run, so a scoring pass hands back three numbers per
+ * position instead of a row of logits (which JavaScript would gather and pass to a second run).
+ * Protobuf merges a repeated message field: a second `graph` field appended to the ModelProto's
+ * bytes adds its nodes, initializers, input and outputs to the model's graph, which is left as it
+ * was. Null for a model whose opset is older than the statistics' nodes (ReduceSum's axes input).
+ */
+export function withTokenStats(model: Uint8Array): Uint8Array | null {
+  if (defaultOpset(model) < OPSET) return null;
+  const w = protobuf.Writer.create();
+  msg(w, 7, (g) => {
+    const out = statsNodes(g, 'logits', FUSED_STATS.targets, 'rolescope_stats/');
+    valueInfo(g, 11, FUSED_STATS.targets, INT64, ['rolescope_rows', 'rolescope_kept', 1]);
+    for (const output of Object.values(out)) valueInfo(g, 12, output, FLOAT, ['rolescope_rows', 'rolescope_kept', 1]);
+  });
+  const extra = w.finish();
+  const fused = new Uint8Array(model.length + extra.length);
+  fused.set(model);
+  fused.set(extra, model.length);
+  return fused;
 }
 
 export interface TokenStatsBatch {
@@ -114,8 +180,9 @@ export interface TokenStatsBatch {
 /** Computes the statistics of N rows of logits (row-major [N, vocab]) at their target tokens. */
 export type TokenStatsEngine = (rows: Float32Array, targets: Int32Array, vocab: number) => Promise<TokenStatsBatch>;
 
-interface OrtSession {
-  run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>>;
+/** The part of an onnxruntime session (node or web) used here. */
+export interface OrtSession {
+  run(feeds: Record<string, unknown>, fetches?: readonly string[]): Promise<Record<string, { data: unknown }>>;
   release?(): Promise<void>;
 }
 
@@ -153,6 +220,33 @@ export async function nativeTokenStats(model: PreTrainedModel, inBrowser: boolea
       ranks: Int32Array.from(larger, (l) => l + 1),
     };
   };
+}
+
+/** Graphs above this size are not loaded a second time for fused scoring (memory, not speed). */
+export const MAX_FUSED_GRAPH_BYTES = 256 * 2 ** 20;
+
+/**
+ * A second session of a model's graph, with the token statistics fused into it (withTokenStats),
+ * on the same onnxruntime and device (CPU or wasm) as the model's own. Null where the graph cannot
+ * take them (old opset, external weights it cannot find from bytes, no `logits` output).
+ */
+export async function fusedStatsSession(
+  model: PreTrainedModel,
+  graph: Uint8Array,
+  inBrowser: boolean,
+): Promise<OrtSession | null> {
+  const fused = graph.length <= MAX_FUSED_GRAPH_BYTES ? withTokenStats(graph) : null;
+  if (!fused) return null;
+  const modelSession = (model as unknown as { sessions: Record<string, { outputNames: string[] }> }).sessions.model!;
+  if (!modelSession.outputNames.includes('logits')) return null;
+  const Session = Object.getPrototypeOf(modelSession).constructor as {
+    create(bytes: Uint8Array, options?: object): Promise<OrtSession>;
+  };
+  try {
+    return await Session.create(fused, { executionProviders: [inBrowser ? 'wasm' : 'cpu'] });
+  } catch {
+    return null;
+  }
 }
 
 /** The same statistics in JavaScript (tokenStats), where no native engine is available. */

@@ -89,6 +89,11 @@ export interface ScoreTimings {
   readonly batches: number;
   /** Tokens run through the model, padding included. */
   readonly forwardTokens: number;
+  /**
+   * Sequences whose token statistics were computed inside the model's own pass (a context's
+   * responses on the CPU or wasm), not gathered from its logits afterwards.
+   */
+  readonly fusedSequences: number;
 }
 
 export interface ScoreResult {

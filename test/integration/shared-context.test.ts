@@ -1,7 +1,8 @@
 /**
  * Context sharing gives the reference algorithm's log-probs: on every bundled model, a context's
  * responses scored continuing from one pass over the context equal the same pairs scored as whole
- * sequences one at a time (batch size 1), token by token within 1e-4 nats, with fewer tokens run.
+ * sequences one at a time (batch size 1), token by token within 1e-4 nats, with fewer tokens run;
+ * both with the token statistics computed inside the model's pass (fused) and from its logits.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,11 +21,10 @@ if (!parsed.ok) throw new Error('the demo benchmark is invalid');
 const samples = parsed.benchmark.samples.filter((s) => s.category === parsed.benchmark.categories[1]!.tag).slice(0, 8);
 const models = (JSON.parse(readFileSync(`${BUNDLED_MODELS_DIR}manifest.json`, 'utf8')) as BundledManifest).models;
 
-const shared = createNodeModelService();
+const services = { fused: createNodeModelService(), logits: createNodeModelService({ fuseTokenStats: false }) };
 const whole = createNodeModelService({ shareContexts: false, batchBudget: { maxBatchSize: 1 } });
 afterAll(async () => {
-  await shared.dispose();
-  await whole.dispose();
+  for (const service of [...Object.values(services), whole]) await service.dispose();
 });
 
 /** Two contexts, each with every sample's golden response (its own and seven mismatched ones). */
@@ -36,16 +36,21 @@ const groups = (prefix?: string): ScoreGroup[] =>
     ...(prefix ? { responsePrefix: prefix } : {}),
   }));
 
-describe.each(models.map((m) => m.id))('context sharing on %s', (id) => {
+const cases = models.flatMap((m) => (['fused', 'logits'] as const).map((stats) => [m.id, stats] as const));
+
+describe.each(cases)('context sharing on %s, statistics from %s', (id, stats) => {
   it.each([['no response prefix', undefined] as const, ['the estimator prefix', ESTIMATOR_RESPONSE_PREFIX] as const])(
     'equals whole-sequence scoring, with %s',
     async (_label, prefix) => {
+      const shared = services[stats];
       const info = await shared.load({ source: 'bundled', id }, { device: 'cpu' });
       expect(info.tokenStats).toBe('native');
       await whole.load({ source: 'bundled', id }, { device: 'cpu' });
       const fast = await shared.score(groups(prefix));
       const reference = await whole.score(groups(prefix));
       expect(reference.timings.batches).toBe(2 * samples.length);
+      expect(reference.timings.fusedSequences).toBe(0);
+      expect(fast.timings.fusedSequences).toBe(stats === 'fused' ? 2 * samples.length : 0);
       let maxDiff = 0;
       fast.groups.forEach((group, g) =>
         group.forEach((score, r) => {

@@ -36,7 +36,7 @@ function fakeWorkerFactory(log: string[]) {
         log.push(`score:start:${groups.length}`);
         await sleep(groups.length * 20);
         log.push(`score:end:${groups.length}`);
-        return { groups: [], timings: { forwardMs: 0, sequences: 0, batches: 0, forwardTokens: 0 } };
+        return { groups: [], timings: { forwardMs: 0, sequences: 0, batches: 0, forwardTokens: 0, fusedSequences: 0 } };
       },
       async generate(_prompt, _options, onToken) {
         for (const piece of ['a', 'b', 'c']) await onToken?.(piece);

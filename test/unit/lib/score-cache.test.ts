@@ -22,7 +22,7 @@ class FakeScorer implements Scorer {
     this.scoreCalls.push([...groups]);
     return {
       groups: groups.map((g) => g.responses.map((r) => fakeScore(r))),
-      timings: { forwardMs: 1, sequences: 1, batches: 1, forwardTokens: 1 },
+      timings: { forwardMs: 1, sequences: 1, batches: 1, forwardTokens: 1, fusedSequences: 0 },
     };
   }
   async generate(prompt: readonly ChatMessage[]): Promise<GenerateResult> {
