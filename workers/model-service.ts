@@ -120,6 +120,12 @@ export interface ModelServiceConfig {
 /** Floats of logits gathered for one call of the token-stats engine (64 MiB). */
 const TOKEN_STATS_FLOATS = 16 * 1024 * 1024;
 
+/**
+ * Rows per suffix batch on the CPU (and wasm): a few rows already fill its matrix products, and
+ * more only add padding (rows are sorted by length, but a context's responses vary widely).
+ */
+const CPU_SUFFIX_ROWS = 4;
+
 /** Defaults sized for a laptop: ~64 MiB of logits and 8k padded tokens per forward pass. */
 const DEFAULT_BUDGET = { maxPaddedTokens: 8192, maxLogitFloats: 16 * 1024 * 1024, maxBatchSize: 32 };
 
@@ -244,11 +250,25 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const first = (memo.first ??= { ids, texts: new Map() });
     const agreed = first.ids === ids ? ids.length : commonPrefixLength([first.ids, ids], ids.length);
     const ownTexts = new Map<number, string>();
-    const prefixText = (n: number) => {
+    const prefixText = (n: number): string => {
+      if (n > agreed && tail === undefined) tail = tailDecoder();
+      if (n > agreed && tail) return tail(n);
       const texts = n <= agreed ? first.texts : ownTexts;
       let text = texts.get(n);
       if (text === undefined) texts.set(n, (text = decode(tokenizer, ids.slice(0, n))));
       return text;
+    };
+    // Past the tokens it shares with the group's first sequence, a prefix's text is the shared
+    // part's plus its own tokens' (byte-level decoders), when that holds for the whole sequence:
+    // the binary search then decodes only the short tail, not the context again each step.
+    let tail: ((n: number) => string) | null | undefined;
+    const tailDecoder = () => {
+      const head = prefixText(agreed);
+      const whole = decode(tokenizer, ids);
+      ownTexts.set(ids.length, whole);
+      return whole === head + decode(tokenizer, ids.slice(agreed))
+        ? (n: number) => head + decode(tokenizer, ids.slice(agreed, n))
+        : null;
     };
     const span = tokenSpanFromChars(prefixText, ids.length, chars);
     if (span.start < 1) fail('ResponseNotFoundError', 'the response starts the sequence: it has no context');
@@ -415,7 +435,11 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         // Every row carries a copy of the prefix's cache: bound rows × (prefix + suffix) tokens too.
         maxBatchSize: Math.max(
           1,
-          Math.min(budget.maxBatchSize, Math.floor(budget.maxPaddedTokens / (shared + longest))),
+          Math.min(
+            budget.maxBatchSize,
+            Math.floor(budget.maxPaddedTokens / (shared + longest)),
+            info.device === 'webgpu' ? Infinity : CPU_SUFFIX_ROWS,
+          ),
         ),
         vocabSize: info.vocabSize,
         canKeepLastLogits: true,
