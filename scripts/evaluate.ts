@@ -25,6 +25,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  checkEvaluationSettings,
+  decodeUtf8,
   formatIssue,
   parseResponsesText,
   rowsToCsv,
@@ -58,6 +60,26 @@ function wholeNumber(value: string | undefined, name: string, fallback: number):
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value)) throw new Error(`--${name} expects a whole number, got "${value}"`);
   return Number(value);
+}
+
+/** The flag that sets each setting, for messages about it. */
+const SETTING_FLAGS: Readonly<Record<string, string>> = {
+  estimatorKind: '--estimator',
+  maxPairs: '--pairs',
+  seed: '--seed',
+  bootstrapReplicates: '--bootstrap',
+  reasoning: '--reasoning',
+  estimatorTemplate: '--template',
+  limitPerCategory: '--limit',
+  'bound.encoder': '--encoder',
+  'bound.hHatOverride': '--h-hat',
+};
+
+/** A file's text, decoded strictly: a file in another encoding is refused, not read as U+FFFD. */
+async function readText(file: string): Promise<string> {
+  const decoded = decodeUtf8(await readFile(file));
+  if (!decoded.ok) throw new Error(`${file}: ${decoded.message}`);
+  return decoded.text;
 }
 
 /** "generate policy-a 120/600 · 3.1/s · ETA 2m35s" on one stderr line. */
@@ -127,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const benchFile = values.bench ?? DEMO_BENCHMARK_FILE;
-  const benchText = await readFile(benchFile, 'utf8');
+  const benchText = await readText(benchFile);
   const validation = validateBenchmarkText(benchText);
   if (!validation.ok) {
     console.error(`${benchFile} is not a valid benchmark:`);
@@ -144,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
     const id = eq > 0 ? spec.slice(0, eq).trim() : '';
     if (id === '' || eq === spec.length - 1) throw new Error(`--responses expects id=file.json, got "${spec}"`);
     const file = spec.slice(eq + 1);
-    const parsed = parseResponsesText(await readFile(file, 'utf8'), selectedIds, {
+    const parsed = parseResponsesText(await readText(file), selectedIds, {
       knownIds: benchmark.samples.map((s) => s.id),
     });
     if (!parsed.ok) {
@@ -186,6 +208,11 @@ async function main(argv: string[]): Promise<number> {
       ? { bound: { encoder: encoderName(encoder), ...(hHat !== undefined ? { hHatOverride: Number(hHat) } : {}) } }
       : {}),
   };
+  const badSettings = checkEvaluationSettings(settings);
+  if (badSettings.length > 0) {
+    for (const e of badSettings) console.error(`${SETTING_FLAGS[e.path] ?? e.path}: ${e.message}`);
+    return 1;
+  }
   const service = createEvaluationService({
     models: createNodeModelService({ modelFoldersDir: path.resolve(values['model-folders'] ?? '.') }),
     openStore: () => openDiskStore(path.resolve(values.cache ?? '.cache/evaluate')),

@@ -14,6 +14,7 @@ import {
 } from '../src/core/benchmark/importers/index.js';
 import { MAX_BENCHMARK_CHARS, validateBenchmarkText } from '../src/core/benchmark/validate.js';
 import { sha256Hex } from '../src/core/hash.js';
+import { decodeUtf8 } from '../src/core/utf8.js';
 import type {
   BenchmarkService,
   FileValidation,
@@ -64,12 +65,9 @@ async function readText(file: Blob, maxBytes: number, prefix = ''): Promise<stri
   } catch (error) {
     return refuse(`${prefix}the file could not be read (${describeError(error)})`);
   }
-  try {
-    // Fatal decoding: a file in another encoding is refused rather than read as U+FFFD.
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return refuse(`${prefix}the file is not UTF-8 text (save it as UTF-8 and try again)`);
-  }
+  // Fatal decoding: a file in another encoding is refused rather than read as U+FFFD.
+  const decoded = decodeUtf8(bytes);
+  return decoded.ok ? decoded.text : refuse(`${prefix}${decoded.message}`);
 }
 
 /** Why options from the page cannot be used, or null. (The core would throw a RangeError.) */

@@ -27,6 +27,9 @@ export * from './cache-key.js';
 // Seeded random numbers
 export * from './random.js';
 
+// Reading files' bytes as text (strict UTF-8)
+export * from './utf8.js';
+
 // Benchmarks: format, validation, conversion, importers, compositional shifts
 export * from './benchmark/format.js';
 export * from './benchmark/validate.js';
@@ -56,6 +59,7 @@ export * from './pipeline/results.js';
 export * from './pipeline/manifest.js';
 export * from './pipeline/bound-stage.js';
 export * from './pipeline/results-schema.js';
+export * from './pipeline/settings.js';
 
 // Bundled models and samples
 export * from './demo-samples.js';

@@ -64,7 +64,8 @@ export function toPaperSample(sample: BenchmarkSample): PaperSample {
 
 /** The object-of-splits document of a validated benchmark (samples without a split go to their tag). */
 export function toDocument(benchmark: Benchmark): BenchmarkDocument {
-  const splits: Record<string, PaperSample[]> = {};
+  // No prototype: a split named "constructor" or "toString" is a split, not an inherited method.
+  const splits: Record<string, PaperSample[]> = Object.create(null);
   for (const sample of benchmark.samples) (splits[sample.split ?? sample.category] ??= []).push(toPaperSample(sample));
   const categories = Object.fromEntries(
     benchmark.categories
@@ -88,7 +89,10 @@ export function appendDocument(base: BenchmarkDocument, addition: BenchmarkDocum
     splits: {
       ...base.splits,
       ...Object.fromEntries(
-        Object.entries(addition.splits).map(([name, samples]) => [name, [...(base.splits[name] ?? []), ...samples]]),
+        Object.entries(addition.splits).map(([name, samples]) => [
+          name,
+          [...(Object.hasOwn(base.splits, name) ? base.splits[name]! : []), ...samples],
+        ]),
       ),
     },
   };
@@ -99,7 +103,8 @@ export function appendDocument(base: BenchmarkDocument, addition: BenchmarkDocum
  * final newline. Deterministic for a given document, so builders reproduce files byte for byte.
  */
 export function serializeDocument(document: BenchmarkDocument): string {
-  const out: Record<string, unknown> = {};
+  // No prototype, so that a split of any name is written as a key of its own.
+  const out: Record<string, unknown> = Object.create(null);
   if (document.meta && Object.keys(document.meta).length > 0) out.meta = document.meta;
   if (document.categories && Object.keys(document.categories).length > 0) out.categories = document.categories;
   for (const [name, samples] of Object.entries(document.splits)) out[name] = samples;

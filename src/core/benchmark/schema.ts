@@ -122,25 +122,63 @@ const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
+ * Explicit bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). Right-
+ * to-left dialogue may carry them, but in an ID or a tag they make one name display as another.
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+
+/** What is wrong with a string's characters, or null. */
+function badCharacter(text: string): string | null {
+  const m = CONTROL_CHARACTER.exec(text);
+  if (m) {
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return `contains the control character U+${code} at offset ${m.index}`;
+  }
+  if (LONE_SURROGATE.test(text)) return 'contains a lone UTF-16 surrogate (broken Unicode)';
+  return null;
+}
+
+/**
+ * Why a string cannot name a sample, a tag or a split (bad characters, or a bidirectional
+ * control that makes it display as another name), or null.
+ */
+export function badName(name: string): string | null {
+  const m = BIDI_CONTROL.exec(name);
+  if (m) {
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase();
+    return `contains the bidirectional control U+${code} at offset ${m.index}, which makes a name display as another; remove it`;
+  }
+  return badCharacter(name);
+}
+
+/**
+ * A key JSON.parse keeps as data but every JavaScript object assignment treats as its prototype:
+ * copying the value would drop it or change the copy's prototype, so a file naming it is refused.
+ */
+export const RESERVED_KEY = '__proto__';
+export const RESERVED_KEY_MESSAGE = `the field name "${RESERVED_KEY}" is not allowed (JavaScript reserves it); rename the field`;
+
+/**
  * Paths (relative to `value`) of strings holding control characters or lone UTF-16 surrogates,
- * which break tokenizers and display. Walks nested objects and lists.
+ * which break tokenizers and display, of field names holding them, and of "__proto__" fields.
+ * Walks nested objects and lists.
  */
 export function findBadCharacters(
   value: unknown,
   path: (string | number)[] = [],
 ): { path: (string | number)[]; message: string }[] {
   if (typeof value === 'string') {
-    const m = CONTROL_CHARACTER.exec(value);
-    if (m) {
-      const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-      return [{ path, message: `contains the control character U+${code} at offset ${m.index}` }];
-    }
-    if (LONE_SURROGATE.test(value)) return [{ path, message: 'contains a lone UTF-16 surrogate (broken Unicode)' }];
-    return [];
+    const bad = badCharacter(value);
+    return bad ? [{ path, message: bad }] : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => findBadCharacters(v, [...path, i]));
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => findBadCharacters(v, [...path, k]));
+    return Object.entries(value).flatMap(([k, v]) => {
+      if (k === RESERVED_KEY) return [{ path: [...path, k], message: RESERVED_KEY_MESSAGE }];
+      const badKey = badCharacter(k);
+      if (badKey) return [{ path: [...path, k], message: `the field name ${badKey}` }];
+      return findBadCharacters(v, [...path, k]);
+    });
   }
   return [];
 }

@@ -17,8 +17,18 @@ import {
   type CategoryDeclaration,
   type PaperSample,
 } from './format.js';
-import { categoriesSchema, describeValue, findBadCharacters, metaSchema, sampleSchema } from './schema.js';
+import {
+  badName,
+  categoriesSchema,
+  describeValue,
+  findBadCharacters,
+  metaSchema,
+  RESERVED_KEY,
+  RESERVED_KEY_MESSAGE,
+  sampleSchema,
+} from './schema.js';
 import { fromPaperSample } from './convert.js';
+import { escapeHidden } from '../utf8.js';
 
 export type BenchmarkFileFormat = 'splits' | 'list' | 'jsonl';
 
@@ -66,7 +76,7 @@ export function formatPath(root: string, rest: readonly Segment[]): string {
   for (const s of rest) {
     if (typeof s === 'number') out += `[${s}]`;
     else if (/^[A-Za-z_$][\w$]*$/.test(s)) out += `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
+    else out += `[${escapeHidden(JSON.stringify(s))}]`;
   }
   if (root.startsWith('line ')) return out ? `${root}, ${out.replace(/^\./, '')}` : root;
   if (!root) return out.replace(/^\./, '') || '(file)';
@@ -126,6 +136,11 @@ export function validateBenchmarkValue(value: unknown): ValidationResult {
   const entries: { value: unknown; at: SampleLocation }[] = [];
   for (const [key, split] of Object.entries(record)) {
     if (RESERVED_KEYS.includes(key)) continue;
+    const badKey = key === RESERVED_KEY ? RESERVED_KEY_MESSAGE : badName(key);
+    if (badKey) {
+      issues.add(formatPath('', [key]), key === RESERVED_KEY ? badKey : `the split name ${badKey}`);
+      continue;
+    }
     if (!Array.isArray(split)) {
       issues.add(formatPath(key, []), `expected a list of samples (a split), got ${describeValue(split)}`);
       continue;
@@ -137,12 +152,22 @@ export function validateBenchmarkValue(value: unknown): ValidationResult {
     const parsed = categoriesSchema.safeParse(record.categories);
     if (parsed.success) declarations = parsed.data;
     else issues.addZod('', ['categories'], parsed.error);
+    // zod drops a "__proto__" key without a word: the raw value is checked for it too.
+    for (const bad of findBadCharacters(record.categories, ['categories']))
+      issues.add(formatPath('', bad.path), bad.message);
+    for (const [tag, declaration] of Object.entries(declarations)) {
+      const badTag = badName(tag);
+      if (badTag) issues.add(formatPath('', ['categories', tag]), `the tag ${badTag}`);
+      const badReference = typeof declaration.reference === 'string' ? badName(declaration.reference) : null;
+      if (badReference) issues.add(formatPath('', ['categories', tag, 'reference']), badReference);
+    }
   }
   let meta: BenchmarkMeta = {};
   if (record.meta !== undefined) {
     const parsed = metaSchema.safeParse(record.meta);
     if (parsed.success) meta = parsed.data;
     else issues.addZod('', ['meta'], parsed.error);
+    for (const bad of findBadCharacters(record.meta, ['meta'])) issues.add(formatPath('', bad.path), bad.message);
   }
   return validateEntries(entries, 'splits', declarations, meta, issues);
 }
@@ -158,6 +183,10 @@ function refuse(message: string): ValidationResult {
 /** JSON.parse messages give a character position; people want a line and column. */
 export function describeJsonError(error: unknown, text: string): string {
   const message = error instanceof Error ? error.message : String(error);
+  // V8 gives no position here; the end of the text is the place, and a cut file the likely cause.
+  if (/unexpected end of (JSON )?(input|data)/i.test(message)) {
+    return `at line ${text.split('\n').length}, the end of the text (it stops before the JSON is complete: was the file cut short?)`;
+  }
   const m = /position (\d+)/.exec(message);
   const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
   if (!m) return `(${reason})`;
@@ -228,6 +257,12 @@ function validateEntries(
     const badCharacters = findBadCharacters(value);
     for (const bad of badCharacters) issues.add(formatPath(at.root, [...at.rest, ...bad.path]), bad.message);
     if (badCharacters.length > 0) continue;
+    const badNames = (['sample_ID', 'subset_tag'] as const).flatMap((field) => {
+      const bad = badName(String(parsed.data[field]));
+      return bad ? [{ field, bad }] : [];
+    });
+    for (const { field, bad } of badNames) issues.add(formatPath(at.root, [...at.rest, field]), bad);
+    if (badNames.length > 0) continue;
 
     const sample = fromPaperSample(parsed.data as PaperSample, at.split);
     const idPath = formatPath(at.root, [...at.rest, 'sample_ID']);

@@ -5,8 +5,8 @@
  * each row recomputed from them), so a hand-edited or truncated file is not shown as a run.
  */
 import * as z from 'zod';
-import { expected } from '../benchmark/schema.js';
-import { formatPath } from '../benchmark/validate.js';
+import { expected, RESERVED_KEY, RESERVED_KEY_MESSAGE } from '../benchmark/schema.js';
+import { describeJsonError, formatPath, MAX_BENCHMARK_CHARS } from '../benchmark/validate.js';
 import type { ResultsFile } from './results.js';
 import { GOLD } from './types.js';
 
@@ -29,20 +29,26 @@ const interval = z.union([z.tuple([numberOrNull, numberOrNull]), z.null()], {
   error: expected('[low, high] or null'),
 });
 
-const modelEntry = z.looseObject({ id: text, source: text });
+const modelEntry = z.looseObject({ id: text, source: text }, { error: expected('a model {id, source, ...}') });
 
-const manifest = z.looseObject({
-  formatVersion: z.literal(1, { error: expected('format version 1') }),
-  appVersion: text,
-  createdAt: text,
-  benchmark: z.looseObject({ sha256: text, samples: count }),
-  policies: z.array(modelEntry, { error: expected('a list of policies') }).min(1),
-  estimator: modelEntry,
-  settings: z.looseObject({ maxPairs: count, seed: z.number(), reasoning: text, estimatorTemplate: text }),
-  templates: z.looseObject({ policy: text, estimator: text }),
-  counts: z.record(z.string(), z.number(), { error: expected('an object of counts') }),
-  timings: z.record(z.string(), z.number(), { error: expected('an object of timings') }),
-});
+const manifest = z.looseObject(
+  {
+    formatVersion: z.literal(1, { error: expected('format version 1') }),
+    appVersion: text,
+    createdAt: text,
+    benchmark: z.looseObject({ sha256: text, samples: count }, { error: expected('a benchmark {sha256, samples}') }),
+    policies: z.array(modelEntry, { error: expected('a list of policies') }).min(1, { error: 'expected a policy' }),
+    estimator: modelEntry,
+    settings: z.looseObject(
+      { maxPairs: count, seed: z.number({ error: expected('a number') }), reasoning: text, estimatorTemplate: text },
+      { error: expected('an object of settings') },
+    ),
+    templates: z.looseObject({ policy: text, estimator: text }, { error: expected('an object of templates') }),
+    counts: z.record(z.string(), z.number(), { error: expected('an object of counts') }),
+    timings: z.record(z.string(), z.number(), { error: expected('an object of timings') }),
+  },
+  { error: expected("the run's manifest object") },
+);
 
 const row = z.looseObject({
   policy: text,
@@ -69,8 +75,14 @@ const pair = z.object(
   {
     policy: text,
     category: text,
-    i: z.number().int().min(-1),
-    j: z.number().int().min(0),
+    i: z
+      .number({ error: expected('a context index') })
+      .int()
+      .min(-1, { error: 'expected a context index ≥ -1' }),
+    j: z
+      .number({ error: expected('a response index') })
+      .int()
+      .min(0, { error: 'expected a response index ≥ 0' }),
     meanLogProb: z.number({ error: expected('a number') }),
     tokens: count,
     meanEntropy: z.number().optional(),
@@ -78,13 +90,35 @@ const pair = z.object(
   { error: expected('a pair object') },
 );
 
-const resultsSchema = z.looseObject({
-  manifest,
-  rows: z.array(row, { error: expected('a list of rows') }).min(1),
-  families: z.array(family, { error: expected('a list of families') }),
-  pairs: z.array(pair, { error: expected('a list of pairs') }),
-  responses: z.record(z.string(), z.record(z.string(), z.string()), { error: expected('responses by policy') }),
-});
+const resultsSchema = z.looseObject(
+  {
+    manifest,
+    rows: z.array(row, { error: expected('a list of rows') }).min(1, { error: 'expected at least one row' }),
+    families: z.array(family, { error: expected('a list of families') }),
+    pairs: z.array(pair, { error: expected('a list of pairs') }),
+    responses: z.record(z.string(), z.record(z.string(), z.string()), { error: expected('responses by policy') }),
+  },
+  { error: expected('a results object {manifest, rows, families, pairs, responses}') },
+);
+
+/**
+ * The path of the first "__proto__" key (zod would drop it without a word, so the file would not
+ * show as written), or null. Iterative: a results file can hold a million pairs.
+ */
+function findReservedKey(value: unknown): (string | number)[] | null {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: v, path } = stack.pop()!;
+    if (Array.isArray(v)) v.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+    else if (v !== null && typeof v === 'object') {
+      for (const [key, item] of Object.entries(v)) {
+        if (key === RESERVED_KEY) return [...path, key];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, path: [...path, key] });
+      }
+    }
+  }
+  return null;
+}
 
 /** The reference MI of one responder in one category, from the file's pairs (NaN without them). */
 function miFromPairs(pairs: readonly z.infer<typeof pair>[], responder: string, category: string): number {
@@ -107,12 +141,22 @@ function miFromPairs(pairs: readonly z.infer<typeof pair>[], responder: string, 
 
 /** Parses a results file; with the reference estimator, each row's MI must follow from its pairs. */
 export function parseResultsText(input: string): ResultsParse {
+  const refuse = (message: string): ResultsParse => ({ ok: false, errors: [{ path: '(file)', message }] });
+  if (input.length > MAX_BENCHMARK_CHARS) {
+    return refuse(
+      `the file holds ${input.length.toLocaleString('en')} characters; at most ${MAX_BENCHMARK_CHARS.toLocaleString('en')} are accepted`,
+    );
+  }
+  const body = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  if (body.trim() === '') return refuse('the file is empty');
   let value: unknown;
   try {
-    value = JSON.parse(input);
+    value = JSON.parse(body);
   } catch (error) {
-    return { ok: false, errors: [{ path: '(file)', message: `not JSON (${(error as Error).message})` }] };
+    return refuse(`not valid JSON ${describeJsonError(error, body)}`);
   }
+  const reserved = findReservedKey(value);
+  if (reserved) return { ok: false, errors: [{ path: formatPath('', reserved), message: RESERVED_KEY_MESSAGE }] };
   const parsed = resultsSchema.safeParse(value);
   if (!parsed.success) {
     const errors = parsed.error.issues

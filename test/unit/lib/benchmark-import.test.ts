@@ -199,7 +199,7 @@ describe('benchmark service: importFiles', () => {
     const latin1 = new Uint8Array([0x5b, 0x22, 0xe9, 0x22, 0x5d]);
     const bad = await service.importFiles('xpersona', asFiles(EN, { name: 'Fr_latin1.json', text: latin1 }));
     expect(!bad.result.ok && bad.result.errors[0]!.message).toBe(
-      'Fr_latin1.json: the file is not UTF-8 text (save it as UTF-8 and try again)',
+      'Fr_latin1.json: the file is not UTF-8 text: byte 0xE9 at line 1 (offset 2) does not begin a valid UTF-8 character (save the file as UTF-8 and try again)',
     );
     expect((await service.importFiles('xpersona', [])).result).toMatchObject({
       ok: false,

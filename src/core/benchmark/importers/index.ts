@@ -104,11 +104,14 @@ export function importSource(
     } else {
       const items = parseRoleBench(file.text, { idPrefix });
       const language = options.language ?? 'en';
-      const missing = new Set(items.filter((i) => options.profiles && !options.profiles[i.role]).map((i) => i.role));
+      const profiles = options.profiles;
+      // Own keys only: a role called "constructor" has no profile unless the file gives it one.
+      const profileOf = (role: string) => (profiles && Object.hasOwn(profiles, role) ? profiles[role] : undefined);
+      const missing = new Set(items.filter((i) => profiles && !profileOf(i.role)).map((i) => i.role));
       if (missing.size > 0)
         notes.push(`no profile for ${missing.size} role(s): ${[...missing].slice(0, 10).join(', ')}`);
       samples = samples.concat(
-        items.map((item) => roleBenchSample(item, { tag, language, profile: options.profiles?.[item.role] })),
+        items.map((item) => roleBenchSample(item, { tag, language, profile: profileOf(item.role) })),
       );
     }
   }
