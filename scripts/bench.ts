@@ -1,6 +1,6 @@
 /**
  * npm run bench -- [--json bench.json] [--models rolescope-tiny-en,rolescope-tiny-multi]
- *                  [--categories N] [--pairs 1000] [--browser-categories 2] [--no-browser]
+ *                  [--categories N] [--pairs 1000] [--browser-categories 2] [--no-browser] [--no-ui]
  * The scoring engine against the reference algorithm, in one process and one run, on the bundled
  * demo benchmark and bundled models (scripts/lib/bench-workload.ts: every pair the estimator
  * scores for the golden responses, 1000 mismatched pairs per category):
@@ -11,7 +11,9 @@
  *   log-prob, nats per token);
  * - the optimized engine in headless Chromium on the wasm device (and on WebGPU when Chromium
  *   finds an adapter) against the same work in Node (onnxruntime-node), as a ratio;
- * - a cached rerun (every score read from the on-disk cache) against the cold run that stored it.
+ * - a cached rerun (every score read from the on-disk cache) against the cold run that stored it;
+ * - the page while the app runs its one-click demo (scripts/lib/ui-bench.ts): frames per second,
+ *   frame gaps and long tasks on the main thread (--no-ui leaves it out).
  * Prints a table; --json writes the figures. Timings are this machine's, measured in this run.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { openDiskStore } from '../workers/node-evaluation.js';
 import { createNodeModelService } from '../workers/node.js';
 import { buildWorkload, type BenchGroup } from './lib/bench-workload.js';
 import { runInBrowser, type BrowserRun } from './lib/browser-bench.js';
+import { measureUi, type UiRun } from './lib/ui-bench.js';
 import { DEMO_BENCHMARK_FILE } from './lib/demo-benchmark.js';
 
 interface EngineRun {
@@ -76,6 +79,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '1000' },
     'browser-categories': { type: 'string', default: '2' },
     'no-browser': { type: 'boolean' },
+    'no-ui': { type: 'boolean' },
   },
 });
 const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));
@@ -193,11 +197,18 @@ if (first) {
   };
 }
 
+let ui: UiRun | null = null;
+if (!values['no-ui']) {
+  log('the page during the one-click demo (building the app first)…');
+  ui = await measureUi();
+}
+
 const report = {
   machine: `${process.platform} ${process.arch}, Node ${process.version}`,
   workloads,
   browserVsNative,
   cachedRerun,
+  ui,
 };
 if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2) + '\n');
 
@@ -241,5 +252,12 @@ if (cachedRerun) {
   const c = cachedRerun as { coldSeconds: number; rerunSeconds: number; speedup: number; rerunComputed: number };
   console.log(
     `\ncached rerun: cold ${f(c.coldSeconds)} s, rerun ${f(c.rerunSeconds, 2)} s (${c.rerunComputed} computed): ${f(c.speedup, 0)}× faster`,
+  );
+}
+if (ui) {
+  console.log(
+    `\npage during the one-click demo (${f(ui.seconds)} s): ${f(ui.framesPerSecond)} frames/s, frame gap median ` +
+      `${f(ui.medianFrameMs)} ms, p95 ${f(ui.p95FrameMs)} ms, longest ${f(ui.longestFrameMs, 0)} ms; ` +
+      `${f(100 * ui.slowFrameShare, 2)}% of frames over 50 ms; ${ui.longTasks} long tasks, longest ${f(ui.longestTaskMs, 0)} ms`,
   );
 }
