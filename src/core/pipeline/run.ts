@@ -13,6 +13,7 @@ import { mismatchedPairs } from '../metrics/pairs.js';
 import type { ScoredPair } from '../metrics/mi.js';
 import { rolePlayMessages, type ChatMessage, type RolePlayInput } from '../prompt.js';
 import { thoughtMessages } from '../thought-prompt.js';
+import { emi, remid } from '../metrics/mi.js';
 import { nats } from '../units.js';
 import type { BoundValidation } from '../bound/validation.js';
 import { boundStage, type TextEncoder } from './bound-stage.js';
@@ -96,7 +97,16 @@ export interface EvaluationOutput {
 }
 
 type Counts = { -readonly [K in keyof EvaluationCounts]: EvaluationCounts[K] };
-type Hooks = { onProgress?: (p: EvaluationProgress) => void; signal?: AbortSignal };
+type Hooks = {
+  onProgress?: (p: EvaluationProgress) => void;
+  /**
+   * Each category's rows (one per policy) as soon as the category is scored: MI, EMI and R-EMID
+   * (once its reference is scored) without intervals, which need every category's bootstrap.
+   * The returned rows are the final word; these let a long run show its results as they come.
+   */
+  onRows?: (rows: readonly ResultRow[]) => void;
+  signal?: AbortSignal;
+};
 type ScoreContext = (x: RolePlayInput) => { context: ChatMessage[]; responsePrefix?: string };
 /** One responder's scores in one category, filled in as contexts are scored. */
 type Table = { matched: number[]; mismatched: ScoredPair[]; nullScores?: number[] };
@@ -377,6 +387,35 @@ async function scoreCategory(
 }
 
 /** MI, EMI and R-EMID with intervals for one policy, per category and per shift family. */
+/**
+ * A category's row without its interval: MI, EMI, and R-EMID when its reference category is
+ * scored (the same point estimates summarize gives).
+ */
+function pointRow(
+  category: Benchmark['categories'][number],
+  policy: string,
+  scores: ReadonlyMap<string, ReadonlyMap<string, Table>>,
+  sizes: ReadonlyMap<string, number>,
+  kind: MiEstimatorKind,
+): ResultRow {
+  const mi = (tag: string, responder: string) =>
+    nats(estimateMi(kind, scores.get(tag)!.get(responder)!, new Array<number>(sizes.get(tag)!).fill(1)));
+  const emiOf = (tag: string) => emi(mi(tag, policy), mi(tag, GOLD));
+  const reference = category.reference;
+  return {
+    policy,
+    category: category.tag,
+    shift: shiftOf(category.family),
+    reference,
+    n: sizes.get(category.tag)!,
+    miModel: mi(category.tag, policy),
+    miGold: mi(category.tag, GOLD),
+    emi: emiOf(category.tag),
+    remid: reference !== null && scores.has(reference) ? remid(emiOf(reference), emiOf(category.tag)) : null,
+    remidCi: null,
+  };
+}
+
 function summarize(
   benchmark: Benchmark,
   policy: string,
@@ -489,15 +528,23 @@ export async function runEvaluation(request: EvaluationRequest, hooks: Hooks = {
   };
   const pairs: PairRecord[] = [];
   const scores = new Map<string, Map<string, Table>>();
+  const sizes = new Map([...byCategory].map(([tag, samples]) => [tag, samples.length]));
   for (const category of benchmark.categories) {
     scores.set(
       category.tag,
       await scoreCategory(plan, category.tag, byCategory.get(category.tag)!, pairs, counts, hooks),
     );
+    if (hooks.onRows) {
+      const partial = benchmark.categories.filter((c) => scores.has(c.tag));
+      hooks.onRows(
+        partial
+          .filter((c) => c === category || c.reference === category.tag)
+          .flatMap((c) => policies.map((p) => pointRow(c, p.id, scores, sizes, kind))),
+      );
+    }
   }
 
   // 4. MI, EMI, R-EMID with intervals, per policy.
-  const sizes = new Map([...byCategory].map(([tag, samples]) => [tag, samples.length]));
   const rows: ResultRow[] = [];
   const families: FamilyRow[] = [];
   for (const policy of policies) {

@@ -9,6 +9,7 @@ import {
   type EvaluationProgress,
   type EvaluationSettings,
   type PairScore,
+  type ResultRow,
 } from '../../../../src/core/pipeline/types.js';
 import { estimatorMessages, NULL_ROLE_PLAY_INPUT } from '../../../../src/core/estimator-prompt.js';
 import type { ChatMessage } from '../../../../src/core/prompt.js';
@@ -176,6 +177,34 @@ describe('runEvaluation', () => {
       unscorablePairs: 0,
     });
     expect(out.reasoning).toBeUndefined();
+  });
+
+  it('hands each category’s rows over as soon as it is scored, with the final point estimates', async () => {
+    const streamed: { rows: ResultRow[]; estimatorCalls: number }[] = [];
+    const estimator = fakeEstimator();
+    const out = await runEvaluation(
+      {
+        benchmark: benchmark(),
+        policies: [{ id: 'policy-a', load: async () => fakePolicy() }],
+        estimator: { id: 'estimator', load: async () => estimator },
+        settings,
+      },
+      { onRows: (rows) => streamed.push({ rows: [...rows], estimatorCalls: estimator.calls }) },
+    );
+    // IDTest's row after its 3 contexts, chinese's after all 6: before the run's end, without intervals.
+    expect(streamed.map((s) => [s.rows.map((r) => r.category), s.estimatorCalls])).toEqual([
+      [['IDTest'], 3],
+      [['chinese'], 6],
+    ]);
+    const [id, zh] = [streamed[0]!.rows[0]!, streamed[1]!.rows[0]!];
+    expect(id).toMatchObject({ policy: 'policy-a', miGold: 2, miModel: 0.5, remid: null, remidCi: null });
+    expect(zh.remid).toBeCloseTo(0.3, 12);
+    expect(zh.remidCi).toBeNull();
+    // The same point estimates as the final rows, which add the intervals.
+    for (const row of [id, zh]) {
+      const final = out.rows.find((r) => r.category === row.category)!;
+      expect({ ...row, remidCi: final.remidCi }).toEqual(final);
+    }
   });
 
   it('uses the mixture estimator when asked (hand-computed in Python)', async () => {
