@@ -9,6 +9,7 @@ import { IdbRunStore } from './lib/run-store.js';
 import { RunState } from './lib/run-state.svelte.js';
 import { DrillState } from './lib/drill-state.svelte.js';
 import { StorageState } from './lib/storage-state.svelte.js';
+import { StorageHealth } from './lib/storage-health.svelte.js';
 import { ModelClient } from './lib/model-client.js';
 import { IdbScoreCache } from './lib/score-cache.js';
 import { registerServiceWorker } from './lib/offline.svelte.js';
@@ -33,7 +34,10 @@ const client = new ModelClient(
   () => new Worker(new URL('../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'rolescope-model' }),
 );
 const catalog = new ModelCatalog(new ModelFolderStore(import.meta.env.BASE_URL));
-const state = new AppState(client, await IdbScoreCache.open(), fetchJson, catalog);
+// A browser that stores nothing (private window, site data blocked) or is full still runs
+// everything, from memory; the page says so (StorageHealth).
+const health = new StorageHealth();
+const state = new AppState(client, await IdbScoreCache.open(undefined, (p) => health.report(p)), fetchJson, catalog);
 const benchmarkClient = new BenchmarkClient(
   () =>
     new Worker(new URL('../workers/benchmark.worker.ts', import.meta.url), {
@@ -51,6 +55,7 @@ const evaluation = new EvaluationClient(
 );
 const run = new RunState(evaluation, await IdbRunStore.open());
 run.dtypeOf = (name) => catalog.dtypeOf(name);
+run.onStorageProblem = (p) => health.report(p);
 // The drill-down scores tokens with the run's estimator in a model worker of its own.
 const drill = new DrillState(
   new ModelClient(
@@ -66,6 +71,7 @@ mount(App, {
     run,
     drill,
     storage: new StorageState(),
+    health,
     analysis: new AnalysisClient(
       () =>
         new Worker(new URL('../workers/analysis.worker.ts', import.meta.url), {

@@ -25,14 +25,20 @@ import type {
   EvaluationJob,
   EvaluationService,
   ProgressListener,
+  RunProgress,
   RunStage,
+  StorageProblem,
 } from '../src/protocol/evaluation-service.js';
 import type { EncoderRef, LoadedModelInfo, ModelRef, ModelService } from '../src/protocol/model-service.js';
 import { evaluationModel, manifestEntry, modelName } from './evaluation-model.js';
 
 export interface EvaluationServiceConfig {
   readonly models: ModelService;
-  readonly openStore: () => Promise<EvaluationStore>;
+  /**
+   * The run's store. One with a `problem` (the browser's FallbackEvaluationStore) kept some of
+   * what the run computed in memory only; progress events carry it as `storage`.
+   */
+  readonly openStore: () => Promise<EvaluationStore & { readonly problem?: StorageProblem | null }>;
   readonly appVersion: string;
 }
 
@@ -71,8 +77,19 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
       const store = await config.openStore();
       const counters = { hits: 0, computed: 0 };
       let tokensComputed = 0;
-      const emit = (stage: RunStage, subject: string, done: number, total: number) =>
-        onProgress?.({ stage, subject, done, total, tokensComputed, cacheHits: counters.hits });
+      const sent: { last?: RunProgress } = {};
+      const emit = (stage: RunStage, subject: string, done: number, total: number) => {
+        sent.last = {
+          stage,
+          subject,
+          done,
+          total,
+          tokensComputed,
+          cacheHits: counters.hits,
+          ...(store.problem ? { storage: store.problem } : {}),
+        };
+        onProgress?.(sent.last);
+      };
       const infos = new Map<string, LoadedModelInfo>();
       const load = (ref: ModelRef, templateVersion: string) => async () => {
         const name = modelName(ref);
@@ -141,6 +158,10 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
         { onProgress: (p) => emit(p.stage, subjectOf(p), p.done, p.total) },
       );
       await config.models.dispose();
+      // A write that failed after the last progress event is told now, with that event again.
+      if (sent.last && store.problem && sent.last.storage !== store.problem) {
+        onProgress?.({ ...sent.last, storage: store.problem });
+      }
       const seconds = (performance.now() - started) / 1000;
       const entry = (ref: ModelRef) => manifestEntry(modelName(ref), infos.get(modelName(ref))!);
       const manifest = buildManifest({

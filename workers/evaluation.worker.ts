@@ -1,19 +1,24 @@
 /**
  * The evaluation worker's entry: the whole R-EMID pipeline (models, scoring, statistics) runs here,
- * off the page's thread, with its scores and generations stored in IndexedDB as they come.
+ * off the page's thread, with its scores and generations stored in IndexedDB as they come. Each
+ * run gets a store that falls back on this worker's memory when IndexedDB cannot be opened or is
+ * full, and reports that in its progress.
  */
 import * as Comlink from 'comlink';
 import { version } from '../package.json';
-import { IdbEvaluationStore } from '../src/lib/evaluation-store.js';
+import { memoryStore } from '../src/core/index.js';
+import { RolescopeConnection } from '../src/lib/db.js';
+import { FallbackEvaluationStore, IdbEvaluationStore } from '../src/lib/evaluation-store.js';
 import { createBrowserModelService } from './browser.js';
 import { createEvaluationService } from './evaluation-service.js';
 
-let store: Promise<IdbEvaluationStore> | null = null;
+const idb = new IdbEvaluationStore(new RolescopeConnection());
+const memory = memoryStore();
 
 Comlink.expose(
   createEvaluationService({
     models: createBrowserModelService(),
-    openStore: () => (store ??= IdbEvaluationStore.open()),
+    openStore: async () => new FallbackEvaluationStore(idb, memory),
     appVersion: version,
   }),
 );

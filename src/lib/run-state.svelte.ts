@@ -4,6 +4,8 @@
  * pipeline runs in the evaluation worker; this class only starts, stops and records runs.
  */
 import {
+  checkEvaluationSettings,
+  decodeUtf8,
   formatIssue,
   modelRef,
   parseResponsesText,
@@ -18,8 +20,13 @@ import {
 } from '../core/index.js';
 import type { EvaluationJob, RunProgress, RunStage, RunSummary, SavedRun } from '../protocol/evaluation-service.js';
 import type { DeviceName, DType } from '../protocol/model-service.js';
+import { storageProblemOf, worseProblem, type StorageProblem } from './storage-fault.js';
 
-/** The parts of EvaluationClient and IdbRunStore this state uses (fakes in unit tests). */
+/**
+ * The parts of EvaluationClient and IdbRunStore this state uses (fakes in unit tests). A records
+ * method that fails means the browser is not storing anything (full, or IndexedDB unavailable):
+ * the run goes on in memory.
+ */
 export interface RunRunner {
   run(job: EvaluationJob, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): Promise<ResultsFile>;
 }
@@ -126,6 +133,10 @@ export function etaSeconds(p: StageProgress): number | null {
   return ((p.total - p.done) * elapsed) / p.done;
 }
 
+/** A file's text as given, or its bytes decoded strictly as UTF-8. */
+const textOf = (content: string | ArrayBuffer) =>
+  typeof content === 'string' ? { ok: true as const, text: content } : decodeUtf8(content);
+
 /** Times a run restarts a crashed evaluation worker before it gives up and fails. */
 const MAX_WORKER_RESTARTS = 2;
 
@@ -145,11 +156,15 @@ export class RunState {
   #runs = $state.raw<readonly RunListItem[]>([]);
   #viewed = $state.raw<SavedRun | null>(null);
   #imported = $state.raw<readonly ImportedResponses[]>([]);
+  #storageProblem = $state<StorageProblem | null>(null);
+  #listError = $state('');
   #currentId: string | null = null;
   #controller: AbortController | null = null;
 
   /** The precision to load a model in, by name (a Hub model: the one downloaded); undefined for the default. */
   dtypeOf: (name: string) => DType | undefined = () => undefined;
+  /** Told of every storage failure (the page-wide warning). */
+  onStorageProblem: (problem: StorageProblem) => void = () => {};
 
   constructor(
     private readonly runner: RunRunner,
@@ -166,6 +181,17 @@ export class RunState {
   }
   get error() {
     return this.#error;
+  }
+  /**
+   * Why the current (or last) run, or the results being viewed, are not saved in the browser:
+   * they are in memory only, and the results view's downloads are the way to keep them.
+   */
+  get storageProblem() {
+    return this.#storageProblem;
+  }
+  /** Why the saved runs cannot be listed (the browser stores nothing); '' when they can. */
+  get listError() {
+    return this.#listError;
   }
   get stages() {
     return this.#stages;
@@ -193,11 +219,16 @@ export class RunState {
     return seconds > 0 ? this.#tokensComputed / seconds : 0;
   }
 
-  /** Adds (or replaces, by id) a policy whose responses come from a file. */
-  addImported(id: string, fileName: string, text: string): void {
+  /**
+   * Adds (or replaces, by id) a policy whose responses come from a file: its text, or its bytes
+   * (refused here unless they are UTF-8).
+   */
+  addImported(id: string, fileName: string, content: string | ArrayBuffer): void {
     const name = id.trim();
     if (!name) return this.fail('name the imported policy');
-    this.#imported = [...this.#imported.filter((r) => r.id !== name), { id: name, fileName, text }];
+    const text = textOf(content);
+    if (!text.ok) return this.fail(`${fileName} was refused: ${text.message}`);
+    this.#imported = [...this.#imported.filter((r) => r.id !== name), { id: name, fileName, text: text.text }];
     if (this.#phase === 'failed') this.#phase = 'idle';
     this.#error = '';
   }
@@ -238,6 +269,10 @@ export class RunState {
           }
         : {}),
     };
+    // An emptied or out-of-range field: said here, before any worker starts.
+    const badSettings = checkEvaluationSettings(settings);
+    if (badSettings.length > 0)
+      return this.fail('these settings cannot run:\n' + badSettings.map(formatIssue).join('\n'));
     // Imported responses must answer every sample the run uses (the limit decides which).
     const wanted = selectedSamples(benchmark.benchmark, o.limitPerCategory ?? undefined).map((s) => s.id);
     const known = benchmark.benchmark.samples.map((s) => s.id);
@@ -290,7 +325,7 @@ export class RunState {
   /** Runs a saved job again; what it had computed comes from the cache. */
   async resume(id: string): Promise<void> {
     if (this.running) return;
-    const saved = await this.records.get(id);
+    const saved = await this.#read(id);
     if (!saved) return this.fail('that run is no longer saved');
     if (!saved.job) return this.fail('an imported results file cannot be run again here: its inputs are not saved');
     await this.execute({ ...saved, status: 'running', updatedAt: Date.now(), results: undefined, error: undefined });
@@ -298,10 +333,13 @@ export class RunState {
 
   /**
    * Imports a results file (exported from the app or written by `npm run evaluate`) as a saved
-   * run, and shows it. A file with any problem is refused whole, every problem listed.
+   * run, and shows it. A file with any problem is refused whole, every problem listed (`content`
+   * is its text, or its bytes, which must be UTF-8).
    */
-  async importResults(fileName: string, text: string): Promise<void> {
-    const parsed = parseResultsText(text);
+  async importResults(fileName: string, content: string | ArrayBuffer): Promise<void> {
+    const text = textOf(content);
+    if (!text.ok) return this.fail(`${fileName} is not a results file Rolescope can show: ${text.message}`);
+    const parsed = parseResultsText(text.text);
     if (!parsed.ok) {
       return this.fail(
         `${fileName} is not a results file Rolescope can show:\n` + parsed.errors.map(formatIssue).join('\n'),
@@ -316,7 +354,8 @@ export class RunState {
       importedFrom: fileName,
       results: parsed.file,
     };
-    await this.records.put(run);
+    this.#storageProblem = null;
+    await this.#save(run);
     this.#viewed = run;
     this.#phase = 'idle';
     this.#error = '';
@@ -329,13 +368,19 @@ export class RunState {
   }
 
   async open(id: string): Promise<void> {
-    const saved = await this.records.get(id);
+    const saved = await this.#read(id);
     this.#viewed = saved?.results ? saved : null;
+    // A run read back from the browser is saved; the warning was about another one.
+    if (saved && !this.running) this.#storageProblem = null;
   }
 
   async remove(id: string): Promise<void> {
     if (id === this.#currentId) return;
-    await this.records.delete(id);
+    try {
+      await this.records.delete(id);
+    } catch (error) {
+      return this.fail(`the run could not be deleted: ${(error as Error).message}`);
+    }
     if (this.#viewed?.id === id) this.#viewed = null;
     await this.refreshList();
   }
@@ -350,20 +395,22 @@ export class RunState {
     this.#tokensComputed = 0;
     this.#cacheHits = 0;
     this.#runStartedAt = this.#now = Date.now();
-    await this.records.put(run);
+    this.#storageProblem = null;
+    await this.#save(run);
     await this.refreshList();
     this.#notice = '';
     try {
       const results = await this.runWithRestarts(run, controller.signal);
       const finished: SavedRun = { ...run, status: 'done', updatedAt: Date.now(), results };
-      await this.records.put(finished);
+      // Shown whether or not the browser could store it: unsaved results are offered for download.
       this.#viewed = finished;
+      await this.#save(finished);
       this.#phase = 'done';
     } catch (error) {
       const e = error as Error;
       const cancelled = controller.signal.aborted;
       const message = cancelled ? '' : `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
-      await this.records.put({
+      await this.#save({
         ...run,
         status: cancelled ? 'cancelled' : 'failed',
         updatedAt: Date.now(),
@@ -397,6 +444,7 @@ export class RunState {
   }
 
   private onProgress(p: RunProgress): void {
+    if (p.storage) this.#reportStorage(p.storage);
     const now = Date.now();
     this.#now = now;
     this.#tokensComputed = p.tokensComputed;
@@ -425,8 +473,46 @@ export class RunState {
     this.#error = message;
   }
 
+  /** Stores a run; when the browser will not, the run stays in memory and the problem is said. */
+  async #save(run: SavedRun): Promise<void> {
+    try {
+      await this.records.put(run);
+    } catch (error) {
+      this.#reportStorage(storageProblemOf(error));
+    }
+  }
+
+  async #read(id: string): Promise<SavedRun | undefined> {
+    try {
+      return await this.records.get(id);
+    } catch (error) {
+      this.#reportStorage(storageProblemOf(error));
+      return undefined;
+    }
+  }
+
+  #reportStorage(problem: StorageProblem): void {
+    this.#storageProblem = worseProblem(this.#storageProblem, problem);
+    this.onStorageProblem(problem);
+  }
+
   private async refreshList(): Promise<void> {
-    const saved = await this.records.list();
+    let saved: RunSummary[];
+    try {
+      saved = await this.records.list();
+      this.#listError = '';
+    } catch (error) {
+      const problem = storageProblemOf(error);
+      this.onStorageProblem(problem);
+      this.#listError = {
+        unavailable:
+          'Runs cannot be saved in this browser (it does not let Rolescope store data: a private window, or site data blocked). Download each run’s results to keep them.',
+        outdated:
+          'The saved runs cannot be read here: a newer Rolescope in another tab has upgraded the storage. Reload this page.',
+        full: `The saved runs could not be read: ${(error as Error).message}`,
+      }[problem];
+      return;
+    }
     this.#runs = saved.map((r) => ({
       id: r.id,
       createdAt: r.createdAt,

@@ -5,9 +5,13 @@
  *
  * A run is two records written in one transaction: its summary (`runs`, what the list shows) and
  * its data (`runData`: job, results, error), so listing runs never reads results or benchmarks.
+ *
+ * Every method fails when the browser will not store anything (RunState then keeps the run in
+ * memory and says so): QuotaExceededError when it is full, another error when IndexedDB is off.
  */
 import type { EvaluationJob, RunSummary, SavedRun } from '../protocol/evaluation-service.js';
-import { DB_NAME, RECORD_FORMAT, isCurrent, openRolescopeDb, type RolescopeDatabase } from './db.js';
+import { DB_NAME, RECORD_FORMAT, RolescopeConnection, writeRecords } from './db.js';
+import { readable } from './record-checks.js';
 
 const describeJob = (job: EvaluationJob): string =>
   [...job.policies.map((p) => p.id), ...(job.importedPolicies ?? []).map((p) => `${p.id} (imported)`)].join(', ') +
@@ -27,26 +31,30 @@ export function summarizeRun(run: SavedRun): RunSummary {
 }
 
 export class IdbRunStore {
-  private constructor(private readonly db: RolescopeDatabase) {}
+  private constructor(private readonly connection: RolescopeConnection) {}
 
+  /** Never fails: the database opens on first use. */
   static async open(name = DB_NAME): Promise<IdbRunStore> {
-    return new IdbRunStore(await openRolescopeDb(name));
+    return new IdbRunStore(new RolescopeConnection(name));
   }
 
   /** Every saved run's summary, newest first. */
   async list(): Promise<RunSummary[]> {
-    const records = await this.db.getAllFromIndex('runs', 'byCreated');
+    const records = await this.connection.use((db) => db.getAllFromIndex('runs', 'byCreated'));
     return records
-      .filter(isCurrent)
+      .filter((r) => readable('runs', r))
       .map(({ format: _format, ...summary }) => summary)
       .reverse();
   }
 
   async get(id: string): Promise<SavedRun | undefined> {
-    const tx = this.db.transaction(['runs', 'runData'], 'readonly');
-    const [summary, data] = await Promise.all([tx.objectStore('runs').get(id), tx.objectStore('runData').get(id)]);
-    await tx.done;
-    if (!isCurrent(summary) || !isCurrent(data)) return undefined;
+    const [summary, data] = await this.connection.use(async (db) => {
+      const tx = db.transaction(['runs', 'runData'], 'readonly');
+      const read = await Promise.all([tx.objectStore('runs').get(id), tx.objectStore('runData').get(id)]);
+      await tx.done;
+      return read;
+    });
+    if (!readable('runs', summary) || !readable('runData', data)) return undefined;
     const { job, results, error, importedFrom } = data;
     return {
       id,
@@ -63,27 +71,31 @@ export class IdbRunStore {
   /** `run` must be plain data (structured-cloneable: no Svelte proxies). */
   async put(run: SavedRun): Promise<void> {
     const { job, results, error, importedFrom } = run;
-    const tx = this.db.transaction(['runs', 'runData'], 'readwrite');
-    await Promise.all([
-      tx.objectStore('runs').put({ ...summarizeRun(run), format: RECORD_FORMAT }),
-      tx.objectStore('runData').put({
-        id: run.id,
-        ...(job ? { job } : {}),
-        ...(results ? { results } : {}),
-        ...(error ? { error } : {}),
-        ...(importedFrom ? { importedFrom } : {}),
-        format: RECORD_FORMAT,
+    await this.connection.use((db) =>
+      writeRecords(db, ['runs', 'runData'], (store) => {
+        store('runs').put({ ...summarizeRun(run), format: RECORD_FORMAT });
+        store('runData').put({
+          id: run.id,
+          ...(job ? { job } : {}),
+          ...(results ? { results } : {}),
+          ...(error ? { error } : {}),
+          ...(importedFrom ? { importedFrom } : {}),
+          format: RECORD_FORMAT,
+        });
       }),
-      tx.done,
-    ]);
+    );
   }
 
   async delete(id: string): Promise<void> {
-    const tx = this.db.transaction(['runs', 'runData'], 'readwrite');
-    await Promise.all([tx.objectStore('runs').delete(id), tx.objectStore('runData').delete(id), tx.done]);
+    await this.connection.use((db) =>
+      writeRecords(db, ['runs', 'runData'], (store) => {
+        store('runs').delete(id);
+        store('runData').delete(id);
+      }),
+    );
   }
 
   close(): void {
-    this.db.close();
+    this.connection.close();
   }
 }

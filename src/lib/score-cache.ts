@@ -5,64 +5,110 @@
  *
  * Keys are hashed before a transaction opens: an idb transaction closes as soon as the code awaits
  * anything else.
+ *
+ * A cache, and nothing more: when the browser will not open IndexedDB or a write hits the quota,
+ * reads miss and writes are dropped (the first screen computes again), and `onProblem` is told.
  */
 import type { GenerateResult, ResponseScore } from '../protocol/model-service.js';
 import {
   DB_NAME,
   RECORD_FORMAT,
-  isCurrent,
-  openRolescopeDb,
+  RolescopeConnection,
+  writeRecords,
   type GenerationRecord,
-  type RolescopeDatabase,
   type ScoreRecord,
 } from './db.js';
+import { readable } from './record-checks.js';
+import { storageProblemOf, type StorageProblem } from './storage-fault.js';
 
 export { DB_NAME, DB_VERSION, RECORD_FORMAT, type GenerationRecord, type ScoreRecord } from './db.js';
 
 export class IdbScoreCache {
-  private constructor(private readonly db: RolescopeDatabase) {}
+  private constructor(
+    private readonly connection: RolescopeConnection,
+    private readonly onProblem: (problem: StorageProblem) => void,
+  ) {}
 
-  static async open(name = DB_NAME): Promise<IdbScoreCache> {
-    return new IdbScoreCache(await openRolescopeDb(name));
+  /** Opens the database; never fails (a browser that refuses it is reported to `onProblem`). */
+  static async open(name = DB_NAME, onProblem: (problem: StorageProblem) => void = () => {}): Promise<IdbScoreCache> {
+    const cache = new IdbScoreCache(new RolescopeConnection(name), onProblem);
+    await cache.#tolerate(() => cache.connection.get(), undefined);
+    return cache;
   }
 
-  /** Cached scores for `keys`, in order; undefined where missing or of another format. */
+  /** Cached scores for `keys`, in order; undefined where missing, of another format or unreadable. */
   async getScores(keys: readonly string[]): Promise<(ScoreRecord | undefined)[]> {
-    const tx = this.db.transaction('scores', 'readonly');
-    const records = await Promise.all(keys.map((key) => tx.store.get(key)));
-    await tx.done;
-    return records.map((r) => (isCurrent(r) ? r : undefined));
+    const records = await this.#tolerate(
+      () =>
+        this.connection.use(async (db) => {
+          const tx = db.transaction('scores', 'readonly');
+          const read = await Promise.all(keys.map((key) => tx.store.get(key)));
+          await tx.done;
+          return read;
+        }),
+      [],
+    );
+    return keys.map((_, k) => (readable('scores', records[k]) ? records[k] : undefined));
   }
 
   /** Stores scores in one transaction: all are written or none. */
   async putScores(modelId: string, entries: readonly { key: string; score: ResponseScore }[]): Promise<void> {
-    const tx = this.db.transaction('scores', 'readwrite');
     const createdAt = Date.now();
-    await Promise.all([
-      ...entries.map(({ key, score }) => tx.store.put({ ...score, key, modelId, format: RECORD_FORMAT, createdAt })),
-      tx.done,
-    ]);
+    await this.#tolerate(
+      () =>
+        this.connection.use((db) =>
+          writeRecords(db, ['scores'], (store) => {
+            const scores = store('scores');
+            for (const { key, score } of entries)
+              scores.put({ ...score, key, modelId, format: RECORD_FORMAT, createdAt });
+          }),
+        ),
+      undefined,
+    );
   }
 
   async getGeneration(key: string): Promise<GenerationRecord | undefined> {
-    const record = await this.db.get('generations', key);
-    return isCurrent(record) ? record : undefined;
+    const record = await this.#tolerate(() => this.connection.use((db) => db.get('generations', key)), undefined);
+    return readable('generations', record) ? record : undefined;
   }
 
   async putGeneration(modelId: string, key: string, result: GenerateResult): Promise<void> {
-    await this.db.put('generations', { ...result, key, modelId, format: RECORD_FORMAT, createdAt: Date.now() });
+    await this.#tolerate(
+      () =>
+        this.connection.use((db) =>
+          writeRecords(db, ['generations'], (store) =>
+            store('generations').put({ ...result, key, modelId, format: RECORD_FORMAT, createdAt: Date.now() }),
+          ),
+        ),
+      undefined,
+    );
   }
 
   async counts(): Promise<{ scores: number; generations: number }> {
-    return { scores: await this.db.count('scores'), generations: await this.db.count('generations') };
+    return this.connection.use(async (db) => ({
+      scores: await db.count('scores'),
+      generations: await db.count('generations'),
+    }));
   }
 
   async clear(): Promise<void> {
-    const tx = this.db.transaction(['scores', 'generations'], 'readwrite');
-    await Promise.all([tx.objectStore('scores').clear(), tx.objectStore('generations').clear(), tx.done]);
+    await this.connection.use(async (db) => {
+      const tx = db.transaction(['scores', 'generations'], 'readwrite');
+      await Promise.all([tx.objectStore('scores').clear(), tx.objectStore('generations').clear(), tx.done]);
+    });
   }
 
   close(): void {
-    this.db.close();
+    this.connection.close();
+  }
+
+  /** The cache's answer, or `otherwise` when the storage failed (and `onProblem` is told). */
+  async #tolerate<T>(work: () => Promise<T>, otherwise: T): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.onProblem(storageProblemOf(error));
+      return otherwise;
+    }
   }
 }

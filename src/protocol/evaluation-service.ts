@@ -50,7 +50,16 @@ export interface RunProgress {
   readonly tokensComputed: number;
   /** Scores and generations served from the cache since the run started. */
   readonly cacheHits: number;
+  /** Set once the run's cache could not be written: what it computed is kept in memory instead. */
+  readonly storage?: StorageProblem;
 }
+
+/**
+ * Why the browser is not keeping what a run computes: IndexedDB cannot be used at all (private
+ * browsing, site data blocked), a newer Rolescope in another tab has upgraded the database past
+ * this page's version (VersionError), or the origin's storage is full (QuotaExceededError).
+ */
+export type StorageProblem = 'unavailable' | 'outdated' | 'full';
 
 export type ProgressListener = (progress: RunProgress) => void;
 

@@ -3,7 +3,9 @@
  * Chromium with playwright-core (never a downloaded browser). Every request that leaves the
  * page's origin is recorded and blocked, so a test can assert there were none.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { preview, type PreviewServer } from 'vite';
@@ -53,14 +55,33 @@ export async function openApp(
      * recorded but not blocked.
      */
     observeOnly?: boolean;
+    /**
+     * A browser whose user blocked site data (Chrome's "Don't allow sites to save data" setting,
+     * in a profile of its own): IndexedDB, Cache Storage and service workers are refused to the
+     * page and to its workers, as in a locked-down or some private windows. `browser` is null then.
+     */
+    blockSiteData?: boolean;
   } = {},
-): Promise<AppSession & { browser: Browser }> {
-  const browser = await chromium.launch({
+): Promise<AppSession & { browser: Browser | null }> {
+  const launch = {
     executablePath: CHROME_PATH,
     headless: true,
     args: [...FLAGS, ...(options.webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan'] : [])],
-  });
-  const context = await browser.newContext();
+  };
+  let browser: Browser | null = null;
+  let context: BrowserContext;
+  let profile: string | null = null;
+  if (options.blockSiteData) {
+    profile = mkdtempSync(path.join(tmpdir(), 'rolescope-profile-'));
+    mkdirSync(path.join(profile, 'Default'));
+    // 2 = block: the content setting behind "Don't allow sites to save data on your device".
+    const preferences = { profile: { default_content_setting_values: { cookies: 2 } } };
+    writeFileSync(path.join(profile, 'Default', 'Preferences'), JSON.stringify(preferences));
+    context = await chromium.launchPersistentContext(profile, launch);
+  } else {
+    browser = await chromium.launch(launch);
+    context = await browser.newContext();
+  }
   const origin = new URL(url).origin;
   const foreignRequests: string[] = [];
   const sameOriginRequests: string[] = [];
@@ -93,7 +114,10 @@ export async function openApp(
     foreignRequests,
     sameOriginRequests,
     pageErrors,
-    close: () => browser.close(),
+    close: async () => {
+      await (browser ?? context).close();
+      if (profile) rmSync(profile, { recursive: true, force: true });
+    },
   };
 }
 
