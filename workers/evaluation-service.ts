@@ -155,7 +155,10 @@ export function createEvaluationService(config: EvaluationServiceConfig): Evalua
           ...(encoder ? { encoder: { id: encoderName(encoder), load: loadEncoder(encoder) } } : {}),
           settings: job.settings,
         },
-        { onProgress: (p) => emit(p.stage, subjectOf(p), p.done, p.total) },
+        {
+          onProgress: (p) => emit(p.stage, subjectOf(p), p.done, p.total),
+          onRows: (rows) => sent.last && onProgress?.({ ...sent.last, rows }),
+        },
       );
       await config.models.dispose();
       // A write that failed after the last progress event is told now, with that event again.

@@ -16,6 +16,7 @@ import {
   type EvaluationSettings,
   type MiEstimatorKind,
   type ReasoningMode,
+  type ResultRow,
   type ResultsFile,
 } from '../core/index.js';
 import type { EvaluationJob, RunProgress, RunStage, RunSummary, SavedRun } from '../protocol/evaluation-service.js';
@@ -149,6 +150,8 @@ export class RunState {
   #error = $state('');
   #notice = $state('');
   #stages = $state.raw<readonly StageProgress[]>([]);
+  /** Rows of the categories scored so far, by policy and category (a restarted worker sends them again). */
+  #partialRows = $state.raw<readonly ResultRow[]>([]);
   #tokensComputed = $state(0);
   #cacheHits = $state(0);
   #runStartedAt = $state(0);
@@ -193,6 +196,11 @@ export class RunState {
   get listError() {
     return this.#listError;
   }
+  /** The results so far of the run in progress, in the order their categories finished. */
+  get partialRows(): readonly ResultRow[] {
+    return this.#partialRows;
+  }
+
   get stages() {
     return this.#stages;
   }
@@ -392,6 +400,7 @@ export class RunState {
     this.#phase = 'running';
     this.#error = '';
     this.#stages = [];
+    this.#partialRows = [];
     this.#tokensComputed = 0;
     this.#cacheHits = 0;
     this.#runStartedAt = this.#now = Date.now();
@@ -445,6 +454,16 @@ export class RunState {
 
   private onProgress(p: RunProgress): void {
     if (p.storage) this.#reportStorage(p.storage);
+    if (p.rows) {
+      // A restarted worker sends finished categories again (from the cache): each keeps its place.
+      const rows = [...this.#partialRows];
+      for (const row of p.rows) {
+        const at = rows.findIndex((r) => r.policy === row.policy && r.category === row.category);
+        if (at >= 0) rows[at] = row;
+        else rows.push(row);
+      }
+      this.#partialRows = rows;
+    }
     const now = Date.now();
     this.#now = now;
     this.#tokensComputed = p.tokensComputed;

@@ -4,7 +4,7 @@
  * page's thread, and the page talks to it through `EvaluationClient`.
  */
 import type { Benchmark } from '../core/benchmark/format.js';
-import type { EvaluationProgress, EvaluationSettings } from '../core/pipeline/types.js';
+import type { EvaluationProgress, EvaluationSettings, ResultRow } from '../core/pipeline/types.js';
 import type { ResultsFile } from '../core/pipeline/results.js';
 import type { DeviceName, DType, EncoderRef, ModelRef } from './model-service.js';
 
@@ -52,6 +52,11 @@ export interface RunProgress {
   readonly cacheHits: number;
   /** Set once the run's cache could not be written: what it computed is kept in memory instead. */
   readonly storage?: StorageProblem;
+  /**
+   * The rows of a category just scored, one per policy: MI, EMI and R-EMID without intervals
+   * (those come with the results), so the panel shows results while the run goes on.
+   */
+  readonly rows?: readonly ResultRow[];
 }
 
 /**

@@ -261,9 +261,22 @@ describe('run panel', () => {
       await page.getByTestId('tab-run').click();
       const started = Date.now();
       await page.getByTestId('run-demo').click();
+      // The first category's rows show while the run goes on (streamed from the worker).
+      const firstRow = page.getByTestId('partial-results').locator('tbody tr').first();
+      await firstRow.waitFor({ timeout: 300_000 });
+      const streamed = {
+        policy: await firstRow.getAttribute('data-policy'),
+        category: await firstRow.getAttribute('data-category'),
+        emi: Number(await firstRow.getAttribute('data-emi')),
+      };
+      expect(await phase(page)).toBe('running');
       await waitForPhase(page, 'done', 400_000);
       const seconds = (Date.now() - started) / 1000;
       const demo = await downloadResults(page);
+      // The same point estimate as the final row, whose interval came at the end.
+      expect(demo.rows.find((r) => r.policy === streamed.policy && r.category === streamed.category)!.emi).toBe(
+        streamed.emi,
+      );
       uninterruptedDemo = demo;
       const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));
       if (!parsed.ok) throw new Error('demo benchmark invalid');

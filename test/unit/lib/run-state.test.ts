@@ -3,7 +3,7 @@
  * then with its results; a cancelled or failed run says so; a run left `running` by another page
  * load is listed as interrupted and resumes with the same job; progress bars keep their start.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Benchmark, ResultsFile } from '../../../src/core/index.js';
 import type { EvaluationJob, RunProgress, SavedRun } from '../../../src/protocol/evaluation-service.js';
 import { summarizeRun } from '../../../src/lib/run-store.js';
@@ -160,6 +160,67 @@ describe('RunState', () => {
     expect(state.phase).toBe('failed');
     expect(state.error).toBe('ModelLoadError: the model file is corrupt');
     expect([...records.saved.values()][0]).toMatchObject({ status: 'failed', error: state.error });
+  });
+
+  it('shows each category’s rows as they arrive, once each across a restarted worker, and clears them for the next run', async () => {
+    const { runner, state } = setup();
+    await state.init(['m']);
+    const row = (category: string, remid: number | null) =>
+      ({
+        policy: 'm',
+        category,
+        shift: 'none',
+        reference: null,
+        n: 3,
+        miModel: 1,
+        miGold: 2,
+        emi: -1,
+        remid,
+        remidCi: null,
+      }) as const;
+    const at = { stage: 'score', subject: 'x', done: 1, total: 2, tokensComputed: 0, cacheHits: 0 } as const;
+    runner.behaviour = 'hang';
+    // The worker dies after two categories; the restarted one sends them again (from the cache), then a third.
+    runner.crashes = 1;
+    const first = [
+      { ...at, rows: [row('IDTest', null)] },
+      { ...at, rows: [row('chinese', 0.5)] },
+    ];
+    const seen: string[][] = [];
+    const run = runner.run.bind(runner);
+    runner.run = (job, onProgress, signal) => {
+      runner.progress = runner.jobs.length === 0 ? first : [...first, { ...at, rows: [row('french', 0.25)] }];
+      return run(
+        job,
+        (p) => {
+          onProgress?.(p);
+          seen.push(state.partialRows.map((r) => r.category));
+        },
+        signal,
+      );
+    };
+    void state.start(source);
+    await vi.waitFor(() => expect(runner.jobs).toHaveLength(2));
+    expect(seen).toEqual([
+      ['IDTest'],
+      ['IDTest', 'chinese'],
+      ['IDTest', 'chinese'],
+      ['IDTest', 'chinese'],
+      ['IDTest', 'chinese', 'french'],
+    ]);
+    expect(state.partialRows.map((r) => [r.category, r.remid])).toEqual([
+      ['IDTest', null],
+      ['chinese', 0.5],
+      ['french', 0.25],
+    ]);
+    state.cancel();
+    await vi.waitFor(() => expect(state.phase).toBe('cancelled'));
+    runner.run = run;
+    runner.behaviour = 'finish';
+    runner.progress = [];
+    await state.start(source);
+    expect(state.phase).toBe('done');
+    expect(state.partialRows).toEqual([]);
   });
 
   it('restarts a crashed worker with the same job, says so, and gives up after two restarts', async () => {
