@@ -57,6 +57,7 @@ import {
   type ModelFolderManifest,
 } from '../src/core/index.js';
 import { createEncoderHost } from './encoder.js';
+import { unlessLost, watchGpuLoss, type GpuLoss } from './gpu-loss.js';
 import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
 import {
   fusedStatsSession,
@@ -143,6 +144,8 @@ interface Loaded {
    * weights a second time); null where that is not available (token-stats.ts, fusedStatsSession).
    */
   readonly fusedStats: Lazy<OrtSession | null>;
+  /** Watches the WebGPU device it runs on (gpu-loss.ts); absent on the CPU and wasm. */
+  readonly gpuLoss?: GpuLoss;
 }
 
 /** One (context, response) pair, rendered and tokenized once. */
@@ -494,238 +497,270 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     return { scores, forwardTokens, batches: batches.length + 1, fused: fused !== null };
   }
 
-  return {
-    async load(ref: ModelRef, options: LoadOptions = {}, onProgress?: ProgressCallback) {
-      validateRef(ref);
-      await this.dispose();
-      const started = performance.now();
-      let entry: BundledModelEntry | undefined;
-      let folder: ModelFolderManifest | undefined;
-      if (ref.source === 'bundled') {
-        manifest ??= await config.loadManifest();
-        entry = manifest.models.find((m) => m.id === ref.id);
-        if (!entry) fail('ModelNotFoundError', `"${ref.id}" is not one of the bundled models`);
-      } else if (ref.source === 'folder') {
-        if (!config.folderModelPath || !config.readFolderManifest) {
-          fail('InvalidRequestError', 'model folders are not available here');
-        }
-        try {
-          folder = await config.readFolderManifest!(ref.id);
-        } catch (error) {
-          fail('ModelNotFoundError', `model folder "${ref.id}" is not stored here (${(error as Error).message})`);
-        }
+  /** Loads a model, after disposing of the one loaded. */
+  async function loadModel(
+    ref: ModelRef,
+    options: LoadOptions,
+    onProgress?: ProgressCallback,
+  ): Promise<LoadedModelInfo> {
+    validateRef(ref);
+    await service.dispose();
+    const started = performance.now();
+    let entry: BundledModelEntry | undefined;
+    let folder: ModelFolderManifest | undefined;
+    if (ref.source === 'bundled') {
+      manifest ??= await config.loadManifest();
+      entry = manifest.models.find((m) => m.id === ref.id);
+      if (!entry) fail('ModelNotFoundError', `"${ref.id}" is not one of the bundled models`);
+    } else if (ref.source === 'folder') {
+      if (!config.folderModelPath || !config.readFolderManifest) {
+        fail('InvalidRequestError', 'model folders are not available here');
       }
-      const wanted = options.device ?? 'auto';
-      // Asked for WebGPU: still ask the browser, so the adapter's name is reported.
-      const probed = wanted === 'auto' || wanted === 'webgpu' ? await config.detectDevice() : null;
-      const detected =
-        wanted === 'auto' || (wanted === 'webgpu' && probed?.device === 'webgpu') ? probed! : { device: wanted };
-      const attempt = async (device: DeviceName) => {
-        const dtype = options.dtype ?? defaultDtype(device, { bundled: entry?.dtype, folder });
-        if (folder && !folder.dtypes.includes(dtype as FolderDType)) {
-          fail(
-            'ModelLoadError',
-            `model folder "${ref.id}" has no ${dtype} weights (it has ${folder.dtypes.join(', ')})`,
-          );
-        }
-        Object.assign(env, {
-          allowLocalModels: ref.source !== 'hub',
-          allowRemoteModels: ref.source === 'hub',
-          localModelPath: ref.source === 'folder' ? config.folderModelPath : config.bundledModelPath,
-        });
-        config.beforeLoad?.(ref);
-        const common = {
-          progress_callback: onProgress,
-          ...(ref.source === 'hub' && ref.revision ? { revision: ref.revision } : {}),
-        };
-        try {
-          const tokenizer = await AutoTokenizer.from_pretrained(ref.id, common);
-          const model = await AutoModelForCausalLM.from_pretrained(ref.id, {
-            ...common,
-            device,
-            dtype,
-            // A folder exported without transformers.js's config still loads its weights' external data.
-            ...(folder ? { use_external_data_format: externalDataChunks(folder, dtype as FolderDType) } : {}),
-          });
-          return { tokenizer, model, dtype };
-        } catch (error) {
-          throw loadError(ref, error, dtype);
-        }
-      };
-      let device = detected.device;
-      let deviceNote = 'note' in detected ? detected.note : undefined;
-      let result;
       try {
-        result = await attempt(device);
+        folder = await config.readFolderManifest!(ref.id);
       } catch (error) {
-        // A WebGPU failure (no f16, device lost, unsupported op) is not the model's fault: fall back.
-        if (device !== 'webgpu' || (error as Error).name === 'ModelNotFoundError') throw error;
-        deviceNote = `WebGPU failed (${(error as Error).message}); running on wasm instead`;
-        device = 'wasm';
-        result = await attempt(device);
+        fail('ModelNotFoundError', `model folder "${ref.id}" is not stored here (${(error as Error).message})`);
       }
-      const { tokenizer, model, dtype } = result;
-      const session = (model as unknown as { sessions: Record<string, { inputNames: string[] }> }).sessions.model;
-      const revision = ref.source === 'hub' ? (ref.revision ?? 'main') : '';
-      const fingerprint: ModelFingerprint = {
-        modelId: `${ref.source}:${ref.id}`,
-        filesHash:
-          entry?.filesHash ?? folder?.filesHash ?? hubFilesHash(revision, await resolveHubCommit(ref.id, revision)),
-        dtype,
-        deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
-      };
-      const native =
-        config.tokenStats === 'javascript' ? null : await nativeTokenStats(model, device !== 'cpu').catch(() => null);
-      const statsEngine = native ?? jsTokenStats;
-      const info: LoadedModelInfo = {
-        ref,
-        tokenStats: native ? 'native' : 'javascript',
-        fingerprint,
-        device,
-        ...(deviceNote ? { deviceNote } : {}),
-        hasChatTemplate: Boolean(tokenizer.chat_template),
-        maxTokens: maxTokensOf(model, tokenizer),
-        vocabSize: (model.config as unknown as { vocab_size: number }).vocab_size,
-        loadMs: performance.now() - started,
-      };
-      loaded = {
-        model,
-        tokenizer,
-        info,
-        canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
-        canShareContext: config.engine !== 'reference' && config.shareContexts !== false && canShareContext(model),
-        tokenStats: statsEngine,
-        fusedStats: new Lazy(async () => {
-          const file = ref.source === 'hub' ? null : `onnx/model${DTYPE_SUFFIXES[dtype as FolderDType] ?? ''}.onnx`;
-          if (
-            !native ||
-            !file ||
-            !config.readModelFile ||
-            config.fuseTokenStats === false ||
-            (device !== 'cpu' && device !== 'wasm')
-          )
-            return null;
-          if (folder && externalDataChunks(folder, dtype as FolderDType) > 0) return null;
-          const graph = await config.readModelFile(ref, file).catch(() => null);
-          return graph && fusedStatsSession(model, graph, device !== 'cpu');
-        }),
-      };
-      return info;
-    },
-
-    async score(groups: readonly ScoreGroup[], options: ScoreOptions = {}): Promise<ScoreResult> {
-      const current = requireLoaded();
-      const withTexts = options.tokenTexts ?? true;
-      const started = performance.now();
-      const prepared = groups.map((group) => {
-        const memo: GroupMemo = {};
-        return group.responses.map((response) => prepare(current, group.context, response, group.responsePrefix, memo));
+    }
+    const wanted = options.device ?? 'auto';
+    // Asked for WebGPU: still ask the browser, so the adapter's name is reported.
+    const probed = wanted === 'auto' || wanted === 'webgpu' ? await config.detectDevice() : null;
+    const detected =
+      wanted === 'auto' || (wanted === 'webgpu' && probed?.device === 'webgpu') ? probed! : { device: wanted };
+    const attempt = async (device: DeviceName) => {
+      const dtype = options.dtype ?? defaultDtype(device, { bundled: entry?.dtype, folder });
+      if (folder && !folder.dtypes.includes(dtype as FolderDType)) {
+        fail('ModelLoadError', `model folder "${ref.id}" has no ${dtype} weights (it has ${folder.dtypes.join(', ')})`);
+      }
+      Object.assign(env, {
+        allowLocalModels: ref.source !== 'hub',
+        allowRemoteModels: ref.source === 'hub',
+        localModelPath: ref.source === 'folder' ? config.folderModelPath : config.bundledModelPath,
       });
-      const results: ResponseScore[][] = groups.map((g) => new Array<ResponseScore>(g.responses.length));
-      let forwardTokens = 0;
-      let batchCount = 0;
-      let fusedSequences = 0;
-      // A context with several responses is run once; the rest are packed as whole sequences.
-      const flat: PreparedSequence[] = [];
-      const owners: [number, number][] = [];
-      for (const [g, sequences] of prepared.entries()) {
-        const shared =
-          current.canShareContext && sequences.length > 1
-            ? await scoreSharedContext(current, sequences, withTexts)
-            : null;
-        if (shared) {
-          results[g] = shared.scores;
-          if (shared.fused) fusedSequences += sequences.length;
-          forwardTokens += shared.forwardTokens;
-          batchCount += shared.batches;
-        } else {
-          sequences.forEach((sequence, r) => {
-            flat.push(sequence);
-            owners.push([g, r]);
-          });
-        }
-      }
-      const reference = config.engine === 'reference';
-      const batches = planBatches(
-        flat.map(({ ids, span }) => ({ length: ids.length, keepLast: ids.length - span.start + 1 })),
-        {
-          ...DEFAULT_BUDGET,
-          ...config.batchBudget,
-          ...(reference ? { maxBatchSize: 1 } : {}),
-          vocabSize: current.info.vocabSize,
-          canKeepLastLogits: current.canKeepLastLogits && !reference,
-        },
-      );
-      for (const batch of batches) {
-        const scores = await runBatch(
-          current,
-          batch.indices.map((i) => flat[i]!),
-          batch.paddedLength,
-          batch.keepLast,
-          withTexts,
-        );
-        batch.indices.forEach((i, k) => {
-          const [g, r] = owners[i]!;
-          results[g]![r] = scores[k]!;
+      config.beforeLoad?.(ref);
+      const common = {
+        progress_callback: onProgress,
+        ...(ref.source === 'hub' && ref.revision ? { revision: ref.revision } : {}),
+      };
+      try {
+        const tokenizer = await AutoTokenizer.from_pretrained(ref.id, common);
+        const model = await AutoModelForCausalLM.from_pretrained(ref.id, {
+          ...common,
+          device,
+          dtype,
+          // A folder exported without transformers.js's config still loads its weights' external data.
+          ...(folder ? { use_external_data_format: externalDataChunks(folder, dtype as FolderDType) } : {}),
         });
-        forwardTokens += batch.indices.length * batch.paddedLength;
+        return { tokenizer, model, dtype };
+      } catch (error) {
+        throw loadError(ref, error, dtype);
       }
-      return {
-        groups: results,
-        timings: {
-          forwardMs: performance.now() - started,
-          sequences: prepared.reduce((n, sequences) => n + sequences.length, 0),
-          batches: batchCount + batches.length,
-          forwardTokens,
-          fusedSequences,
-        },
-      };
-    },
+    };
+    let device = detected.device;
+    let deviceNote = 'note' in detected ? detected.note : undefined;
+    let result;
+    try {
+      result = await attempt(device);
+    } catch (error) {
+      // A WebGPU failure (no f16, device lost, unsupported op) is not the model's fault: fall back.
+      if (device !== 'webgpu' || (error as Error).name === 'ModelNotFoundError') throw error;
+      deviceNote = `WebGPU failed (${(error as Error).message}); running on wasm instead`;
+      device = 'wasm';
+      result = await attempt(device);
+    }
+    const { tokenizer, model, dtype } = result;
+    const session = (model as unknown as { sessions: Record<string, { inputNames: string[] }> }).sessions.model;
+    const revision = ref.source === 'hub' ? (ref.revision ?? 'main') : '';
+    const fingerprint: ModelFingerprint = {
+      modelId: `${ref.source}:${ref.id}`,
+      filesHash:
+        entry?.filesHash ?? folder?.filesHash ?? hubFilesHash(revision, await resolveHubCommit(ref.id, revision)),
+      dtype,
+      deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
+    };
+    const native =
+      config.tokenStats === 'javascript' ? null : await nativeTokenStats(model, device !== 'cpu').catch(() => null);
+    const statsEngine = native ?? jsTokenStats;
+    const info: LoadedModelInfo = {
+      ref,
+      tokenStats: native ? 'native' : 'javascript',
+      fingerprint,
+      device,
+      ...(deviceNote ? { deviceNote } : {}),
+      hasChatTemplate: Boolean(tokenizer.chat_template),
+      maxTokens: maxTokensOf(model, tokenizer),
+      vocabSize: (model.config as unknown as { vocab_size: number }).vocab_size,
+      loadMs: performance.now() - started,
+    };
+    const gpuLoss = device === 'webgpu' ? await watchGpuLoss() : undefined;
+    loaded = {
+      model,
+      tokenizer,
+      info,
+      canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
+      canShareContext: config.engine !== 'reference' && config.shareContexts !== false && canShareContext(model),
+      tokenStats: statsEngine,
+      ...(gpuLoss ? { gpuLoss } : {}),
+      fusedStats: new Lazy(async () => {
+        const file = ref.source === 'hub' ? null : `onnx/model${DTYPE_SUFFIXES[dtype as FolderDType] ?? ''}.onnx`;
+        if (
+          !native ||
+          !file ||
+          !config.readModelFile ||
+          config.fuseTokenStats === false ||
+          (device !== 'cpu' && device !== 'wasm')
+        )
+          return null;
+        if (folder && externalDataChunks(folder, dtype as FolderDType) > 0) return null;
+        const graph = await config.readModelFile(ref, file).catch(() => null);
+        return graph && fusedStatsSession(model, graph, device !== 'cpu');
+      }),
+    };
+    return info;
+  }
 
-    async generate(prompt, options: GenerateOptions = {}, onToken?: TokenCallback): Promise<GenerateResult> {
-      const { model, tokenizer, info } = requireLoaded();
-      const started = performance.now();
-      const text = typeof prompt === 'string' ? prompt : render(tokenizer, prompt, true);
-      const inputs = tokenizer(text, { add_special_tokens: !tokenizer.chat_template });
-      const promptTokens = (inputs.input_ids as Tensor).dims[1]!;
-      const room = info.maxTokens - promptTokens;
-      if (room < 1)
-        fail('ContextTooLongError', `the prompt is ${promptTokens} tokens; the model accepts ${info.maxTokens}`);
-      const maxNewTokens = Math.min(options.maxNewTokens ?? 256, room);
-      const stops = options.stop ?? [];
-      const greedy = options.greedy ?? true;
-      if (!greedy) random.seed(options.seed ?? 0);
-      const stopCriterion = new StopStrings(tokenizer, stops, promptTokens);
-      const output = (await model.generate({
-        ...inputs,
-        max_new_tokens: maxNewTokens,
-        do_sample: !greedy,
-        ...(greedy ? {} : { temperature: options.temperature ?? 1 }),
-        repetition_penalty: options.repetitionPenalty ?? 1.05,
-        stopping_criteria: [stopCriterion],
-        ...(onToken
-          ? {
-              streamer: new TextStreamer(tokenizer, {
-                skip_prompt: true,
-                skip_special_tokens: true,
-                callback_function: onToken,
-              }),
-            }
-          : {}),
-      })) as Tensor;
-      const all = Array.from(output.data as BigInt64Array, Number);
-      const newIds = all.slice(promptTokens);
-      const decoded = tokenizer.decode(newIds, { skip_special_tokens: true });
-      const cut = cutAtStop(decoded, stops);
-      const eos = new Set([model.generation_config?.eos_token_id ?? tokenizer.eos_token_id].flat());
-      return {
-        text: cut.text,
-        tokenIds: newIds,
-        stoppedBy: cut.stopped ? 'stop' : eos.has(newIds.at(-1) ?? -1) ? 'eos' : 'length',
-        promptTokens,
-        ms: performance.now() - started,
-      };
-    },
+  /**
+   * Runs `work` on the loaded model. When its WebGPU device is lost before or during the work,
+   * fails with DeviceLostError: onnxruntime-web's runtime is left unusable, wasm sessions
+   * included, so the caller starts a fresh worker and loads the model again (on wasm).
+   */
+  async function onDevice<T>(work: (current: Loaded) => Promise<T>): Promise<T> {
+    const current = requireLoaded();
+    const loss = current.gpuLoss;
+    if (!loss) return work(current);
+    try {
+      return await unlessLost(loss, work(current));
+    } catch (error) {
+      // onnxruntime's error can come a moment before the device reports its loss.
+      if (loss.reason === undefined) await Promise.race([loss.lost, new Promise((r) => setTimeout(r, 200))]);
+      if (loss.reason === undefined) throw error;
+      return fail('DeviceLostError', `the WebGPU device was lost (${loss.reason})`);
+    }
+  }
+
+  const service = {
+    load: (ref: ModelRef, options: LoadOptions = {}, onProgress?: ProgressCallback) =>
+      loadModel(ref, options, onProgress),
+
+    score: (groups: readonly ScoreGroup[], options: ScoreOptions = {}): Promise<ScoreResult> =>
+      onDevice(async (current) => {
+        const withTexts = options.tokenTexts ?? true;
+        const started = performance.now();
+        const prepared = groups.map((group) => {
+          const memo: GroupMemo = {};
+          return group.responses.map((response) =>
+            prepare(current, group.context, response, group.responsePrefix, memo),
+          );
+        });
+        const results: ResponseScore[][] = groups.map((g) => new Array<ResponseScore>(g.responses.length));
+        let forwardTokens = 0;
+        let batchCount = 0;
+        let fusedSequences = 0;
+        // A context with several responses is run once; the rest are packed as whole sequences.
+        const flat: PreparedSequence[] = [];
+        const owners: [number, number][] = [];
+        for (const [g, sequences] of prepared.entries()) {
+          const shared =
+            current.canShareContext && sequences.length > 1
+              ? await scoreSharedContext(current, sequences, withTexts)
+              : null;
+          if (shared) {
+            results[g] = shared.scores;
+            if (shared.fused) fusedSequences += sequences.length;
+            forwardTokens += shared.forwardTokens;
+            batchCount += shared.batches;
+          } else {
+            sequences.forEach((sequence, r) => {
+              flat.push(sequence);
+              owners.push([g, r]);
+            });
+          }
+        }
+        const reference = config.engine === 'reference';
+        const batches = planBatches(
+          flat.map(({ ids, span }) => ({ length: ids.length, keepLast: ids.length - span.start + 1 })),
+          {
+            ...DEFAULT_BUDGET,
+            ...config.batchBudget,
+            ...(reference ? { maxBatchSize: 1 } : {}),
+            vocabSize: current.info.vocabSize,
+            canKeepLastLogits: current.canKeepLastLogits && !reference,
+          },
+        );
+        for (const batch of batches) {
+          const scores = await runBatch(
+            current,
+            batch.indices.map((i) => flat[i]!),
+            batch.paddedLength,
+            batch.keepLast,
+            withTexts,
+          );
+          batch.indices.forEach((i, k) => {
+            const [g, r] = owners[i]!;
+            results[g]![r] = scores[k]!;
+          });
+          forwardTokens += batch.indices.length * batch.paddedLength;
+        }
+        return {
+          groups: results,
+          timings: {
+            forwardMs: performance.now() - started,
+            sequences: prepared.reduce((n, sequences) => n + sequences.length, 0),
+            batches: batchCount + batches.length,
+            forwardTokens,
+            fusedSequences,
+          },
+        };
+      }),
+
+    generate: (
+      prompt: Parameters<ModelService['generate']>[0],
+      options: GenerateOptions = {},
+      onToken?: TokenCallback,
+    ): Promise<GenerateResult> =>
+      onDevice(async ({ model, tokenizer, info }) => {
+        const started = performance.now();
+        const text = typeof prompt === 'string' ? prompt : render(tokenizer, prompt, true);
+        const inputs = tokenizer(text, { add_special_tokens: !tokenizer.chat_template });
+        const promptTokens = (inputs.input_ids as Tensor).dims[1]!;
+        const room = info.maxTokens - promptTokens;
+        if (room < 1)
+          fail('ContextTooLongError', `the prompt is ${promptTokens} tokens; the model accepts ${info.maxTokens}`);
+        const maxNewTokens = Math.min(options.maxNewTokens ?? 256, room);
+        const stops = options.stop ?? [];
+        const greedy = options.greedy ?? true;
+        if (!greedy) random.seed(options.seed ?? 0);
+        const stopCriterion = new StopStrings(tokenizer, stops, promptTokens);
+        const output = (await model.generate({
+          ...inputs,
+          max_new_tokens: maxNewTokens,
+          do_sample: !greedy,
+          ...(greedy ? {} : { temperature: options.temperature ?? 1 }),
+          repetition_penalty: options.repetitionPenalty ?? 1.05,
+          stopping_criteria: [stopCriterion],
+          ...(onToken
+            ? {
+                streamer: new TextStreamer(tokenizer, {
+                  skip_prompt: true,
+                  skip_special_tokens: true,
+                  callback_function: onToken,
+                }),
+              }
+            : {}),
+        })) as Tensor;
+        const all = Array.from(output.data as BigInt64Array, Number);
+        const newIds = all.slice(promptTokens);
+        const decoded = tokenizer.decode(newIds, { skip_special_tokens: true });
+        const cut = cutAtStop(decoded, stops);
+        const eos = new Set([model.generation_config?.eos_token_id ?? tokenizer.eos_token_id].flat());
+        return {
+          text: cut.text,
+          tokenIds: newIds,
+          stoppedBy: cut.stopped ? 'stop' : eos.has(newIds.at(-1) ?? -1) ? 'eos' : 'length',
+          promptTokens,
+          ms: performance.now() - started,
+        };
+      }),
 
     async embed(encoder: EncoderRef, texts: readonly string[]): Promise<EmbedResult> {
       if (encoder.kind === 'input-embeddings') validateRef({ source: 'bundled', id: encoder.model });
@@ -737,12 +772,16 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       const current = loaded;
       loaded = null;
       if (current) {
-        await current.model.dispose();
+        // Releasing sessions on a lost WebGPU device can fail; there is nothing left to release then.
+        await current.model.dispose().catch((error: unknown) => {
+          if (current.gpuLoss?.reason === undefined) throw error;
+        });
         await (await current.fusedStats.made)?.release?.();
       }
       await encoders.dispose();
     },
   } satisfies ModelService;
+  return service;
 }
 
 /** `make`'s promise, made on the first `get` and shared by every later one. */

@@ -10,7 +10,9 @@ export type ModelErrorName =
   | 'NoModelLoadedError'
   | 'ContextTooLongError'
   | 'InvalidRequestError'
-  | 'ResponseNotFoundError';
+  | 'ResponseNotFoundError'
+  /** The model's WebGPU device was lost: its worker must be started afresh. */
+  | 'DeviceLostError';
 
 export class ModelServiceError extends Error {
   constructor(

@@ -120,7 +120,15 @@ export class AppState {
    * Loads a model by its catalog name (`rolescope-tiny-en`, `hub:owner/name`, `folder:name`),
    * downloading it first when it is a Hub model not yet on this machine; `cancelLoad` stops it.
    */
-  async selectModel(name: string, options: { device?: DeviceChoice; dtype?: DType } = {}): Promise<void> {
+  async selectModel(
+    name: string,
+    options: {
+      device?: DeviceChoice;
+      dtype?: DType;
+      /** Why this device (replaces the load's own note). */
+      note?: string;
+    } = {},
+  ): Promise<void> {
     if (!name) return;
     this.#modelId = name;
     this.#device = options.device ?? this.#device;
@@ -146,7 +154,7 @@ export class AppState {
         abort.signal,
       );
       if (run !== this.#run) return;
-      this.#loaded = info;
+      this.#loaded = options.note ? { ...info, deviceNote: options.note } : info;
       if (info.ref.source === 'hub') void this.catalog.refresh();
       await this.runSample(run);
     } catch (error) {
@@ -226,8 +234,23 @@ export class AppState {
       };
       this.#phase = 'ready';
     } catch (error) {
-      if (run === this.#run) this.fail(error);
+      if (run !== this.#run) return;
+      if ((error as Error).name === 'DeviceLostError') return this.fallBackToWasm(error as Error);
+      this.fail(error);
     }
+  }
+
+  /**
+   * The WebGPU device was lost (a driver reset, the GPU reclaimed): onnxruntime's runtime in the
+   * worker is unusable, so the worker is started afresh and the model loaded on wasm, saying why.
+   */
+  private async fallBackToWasm(error: Error): Promise<void> {
+    this.client.terminate();
+    await this.selectModel(this.#modelId, {
+      device: 'wasm',
+      ...(this.#dtype ? { dtype: this.#dtype } : {}),
+      note: `${error.message}: running on wasm instead`,
+    });
   }
 
   private fail(error: unknown): void {

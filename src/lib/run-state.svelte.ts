@@ -30,6 +30,8 @@ import { storageProblemOf, worseProblem, type StorageProblem } from './storage-f
  */
 export interface RunRunner {
   run(job: EvaluationJob, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): Promise<ResultsFile>;
+  /** Stops the worker; the next run starts a fresh one. */
+  terminate?(): void;
 }
 export interface RunRecords {
   /** Summaries only: listing runs must not read their results. */
@@ -435,19 +437,30 @@ export class RunState {
   }
 
   /**
-   * Runs the job; when the worker dies under it (out of memory, an uncaught error), starts it
-   * again: everything it had finished is in the cache, so the run goes on from there.
+   * Runs the job; when the worker dies under it (out of memory, an uncaught error) or a model's
+   * WebGPU device is lost, starts it again: everything it had finished is in the cache, so the
+   * run goes on from there (on wasm, after a lost device).
    */
   private async runWithRestarts(run: SavedRun, signal: AbortSignal): Promise<ResultsFile> {
+    let job = plain(run.job!);
     for (let restarts = 0; ; restarts++) {
       try {
-        return await this.runner.run(plain(run.job!), (p) => this.onProgress(p), signal);
+        return await this.runner.run(job, (p) => this.onProgress(p), signal);
       } catch (error) {
         const e = error as Error;
-        if (signal.aborted || e?.name !== 'EvaluationWorkerError' || restarts >= MAX_WORKER_RESTARTS) throw error;
-        this.#notice =
-          `${e.message}. It was restarted${restarts > 0 ? ` (${restarts + 1} times)` : ''}, ` +
-          'and the run goes on from what was already computed.';
+        const restartable = e?.name === 'EvaluationWorkerError' || e?.name === 'DeviceLostError';
+        if (signal.aborted || !restartable || restarts >= MAX_WORKER_RESTARTS) throw error;
+        const times = restarts > 0 ? ` (${restarts + 1} times)` : '';
+        if (e.name === 'DeviceLostError') {
+          // The worker's onnxruntime is unusable after a lost device: a fresh worker, on wasm.
+          this.runner.terminate?.();
+          job = { ...job, device: 'wasm' };
+          this.#notice =
+            `${e.message}. The run goes on on wasm in a fresh worker${times}; what the GPU had computed ` +
+            'is cached apart (each device keeps its own results) and is computed again.';
+        } else {
+          this.#notice = `${e.message}. It was restarted${times}, and the run goes on from what was already computed.`;
+        }
       }
     }
   }

@@ -15,6 +15,8 @@ const demo = JSON.parse(readFileSync('public/samples/demo-samples.json', 'utf8')
 let server: PreviewServer;
 let url: string;
 let nodeMean: number;
+/** Sample 7's golden mean in Node: what the page must give once its WebGPU device is lost. */
+let nodeMeanAfterLoss: number;
 
 beforeAll(async () => {
   if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
@@ -24,9 +26,13 @@ beforeAll(async () => {
   // The same sample scored natively in Node: the browser must agree.
   const service = createNodeModelService();
   await service.load({ source: 'bundled', id: 'rolescope-tiny-en' });
-  const sample = demo.samples[0]!;
-  const result = await service.score([{ context: rolePlayMessages(sample), responses: [sample.goldenResponse] }]);
+  const [first, other] = [demo.samples[0]!, demo.samples[7]!];
+  const result = await service.score([
+    { context: rolePlayMessages(first), responses: [first.goldenResponse] },
+    { context: rolePlayMessages(other), responses: [other.goldenResponse] },
+  ]);
   nodeMean = result.groups[0]![0]!.meanLogProb;
+  nodeMeanAfterLoss = result.groups[1]![0]!.meanLogProb;
   await service.dispose();
 });
 
@@ -88,14 +94,35 @@ describe('first screen on wasm', () => {
 });
 
 describe('first screen on WebGPU (CPU adapter)', () => {
-  it('runs the model on webgpu and agrees with wasm', async () => {
+  it('runs the model on webgpu, agrees with wasm, and goes on on wasm when the device is lost', async () => {
     const app = await openApp(url, { webgpu: true });
     try {
       await app.page.goto(url);
       await waitUntilReady(app.page, 280_000);
       expect(await app.page.getByTestId('device').getAttribute('data-device')).toBe('webgpu');
-      const mean = Number(await app.page.getByTestId('golden-summary').getAttribute('data-mean'));
+      const summary = app.page.getByTestId('golden-summary');
+      const mean = Number(await summary.getAttribute('data-mean'));
       expect(Math.abs(mean - nodeMean)).toBeLessThan(1e-3);
+
+      // The device is lost (destroyed, as a driver reset or a reclaimed GPU would leave it) at the
+      // next GPU command the model worker records: the next sample is scored on wasm, and says so.
+      const worker = app.page.workers().find((w) => /\/assets\/model\.worker-[^/]+\.js$/.test(w.url()))!;
+      await worker.evaluate(() => {
+        const proto = (self as unknown as { GPUDevice: { prototype: Record<string, unknown> } }).GPUDevice.prototype;
+        const record = proto.createCommandEncoder as (this: { destroy(): void }, ...args: unknown[]) => unknown;
+        proto.createCommandEncoder = function (this: { destroy(): void }, ...args: unknown[]) {
+          this.destroy();
+          return record.apply(this, args);
+        };
+      });
+      await app.page.getByLabel('Sample', { exact: true }).selectOption(demo.samples[7]!.id);
+      await waitUntilReady(app.page, 280_000);
+      const badge = app.page.getByTestId('device');
+      expect(await badge.getAttribute('data-device')).toBe('wasm');
+      expect(await badge.textContent()).toContain('the WebGPU device was lost');
+      expect(await summary.getAttribute('data-from-cache')).toBe('false');
+      expect(Math.abs(Number(await summary.getAttribute('data-mean')) - nodeMeanAfterLoss)).toBeLessThan(1e-4);
+      expect(app.pageErrors).toEqual([]);
       expect(app.foreignRequests).toEqual([]);
     } finally {
       await app.close();

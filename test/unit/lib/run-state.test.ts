@@ -245,6 +245,26 @@ describe('RunState', () => {
     expect(state.error).toBe('EvaluationWorkerError: the evaluation worker stopped: out of memory');
   });
 
+  it('goes on on wasm in a fresh worker when a model’s WebGPU device is lost, and says so', async () => {
+    const { runner, state } = setup();
+    await state.init(['m']);
+    state.options.device = 'webgpu';
+    const run = runner.run.bind(runner);
+    let terminated = 0;
+    runner.terminate = () => terminated++;
+    runner.run = async (job, onProgress, signal) => {
+      if (runner.jobs.length > 0) return run(job, onProgress, signal);
+      runner.jobs.push(structuredClone(job));
+      throw Object.assign(new Error('the WebGPU device was lost (destroyed)'), { name: 'DeviceLostError' });
+    };
+    await state.start(source);
+    expect(state.phase).toBe('done');
+    expect(terminated).toBe(1);
+    expect(runner.jobs.map((j) => j.device)).toEqual(['webgpu', 'wasm']);
+    expect({ ...runner.jobs[1], device: 'webgpu' }).toEqual(runner.jobs[0]);
+    expect(state.notice).toContain('the WebGPU device was lost (destroyed). The run goes on on wasm in a fresh worker');
+  });
+
   it('cancels a run in progress and resumes it with the same job', async () => {
     const { runner, records, state } = setup();
     await state.init(['m']);
