@@ -340,4 +340,53 @@ describe('run panel', () => {
       await app.close();
     }
   }, 600_000);
+
+  it('goes on on wasm when the WebGPU device is lost mid-run, with the wasm run’s numbers', async () => {
+    expect(uninterruptedDemo, 'the one-click demo test runs first').not.toBeNull();
+    const app = await openApp(appUrl(), { webgpu: true });
+    const { page } = app;
+    try {
+      await page.goto(appUrl());
+      await page.getByTestId('tab-run').click();
+      await page.locator('#run-device').selectOption('webgpu');
+      await page.getByTestId('run-demo').click();
+      // Once the run has computed something on the GPU, the device is destroyed at its next command.
+      await page.waitForFunction(
+        () => /[1-9]/.test(document.querySelector('[data-testid="run-rate"]')?.textContent ?? ''),
+        undefined,
+        { timeout: 300_000 },
+      );
+      const worker = page.workers().find((w) => /\/assets\/evaluation\.worker-[^/]+\.js$/.test(w.url()))!;
+      await worker.evaluate(() => {
+        const proto = (self as unknown as { GPUDevice: { prototype: Record<string, unknown> } }).GPUDevice.prototype;
+        const record = proto.createCommandEncoder as (this: { destroy(): void }, ...args: unknown[]) => unknown;
+        proto.createCommandEncoder = function (this: { destroy(): void }, ...args: unknown[]) {
+          this.destroy();
+          return record.apply(this, args);
+        };
+      });
+      await expect
+        .poll(() => page.getByTestId('run-notice').textContent(), { timeout: 120_000 })
+        .toMatch(/the WebGPU device was lost \(.*\)\. The run goes on on wasm in a fresh worker/);
+      await waitForPhase(page, 'done', 400_000);
+      const recovered = await downloadResults(page);
+      // Every model ran on wasm in the end, and the results say so; they are the wasm demo's.
+      expect(recovered.manifest.policies.map((p) => p.device)).toEqual(['wasm', 'wasm']);
+      expect(recovered.manifest.estimator.device).toBe('wasm');
+      expect(recovered.responses).toEqual(uninterruptedDemo!.responses);
+      recovered.rows.forEach((row, k) => {
+        const clean = uninterruptedDemo!.rows[k]!;
+        expect([row.policy, row.category]).toEqual([clean.policy, clean.category]);
+        for (const key of ['miModel', 'miGold', 'emi', 'remid'] as const) {
+          if (clean[key] === null) expect(row[key]).toBeNull();
+          else expect(row[key]).toBeCloseTo(clean[key] as number, 6);
+        }
+      });
+      // transformers.js logs the failed GPU run to the console; nothing else went wrong.
+      expect(app.pageErrors.filter((e) => !/device (was|is) lost/i.test(e))).toEqual([]);
+      expect(app.foreignRequests).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  }, 600_000);
 });
