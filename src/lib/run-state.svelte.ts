@@ -21,6 +21,7 @@ import {
 } from '../core/index.js';
 import type { EvaluationJob, RunProgress, RunStage, RunSummary, SavedRun } from '../protocol/evaluation-service.js';
 import type { DeviceName, DType } from '../protocol/model-service.js';
+import { browserRunLocks, type RunLocks } from './run-locks.js';
 import { storageProblemOf, worseProblem, type StorageProblem } from './storage-fault.js';
 
 /**
@@ -94,8 +95,11 @@ export interface ImportedResponses {
 
 export type RunPhase = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
 
-/** How the list shows a saved run: a run still `running` in the store but not in this page was interrupted. */
-export type RunListStatus = SavedRun['status'] | 'interrupted';
+/**
+ * How the list shows a saved run: a run still `running` in the store is running in another tab
+ * (`elsewhere`, it holds its lock) or was interrupted (the page that ran it closed or reloaded).
+ */
+export type RunListStatus = SavedRun['status'] | 'interrupted' | 'elsewhere';
 
 export interface RunListItem {
   readonly id: string;
@@ -175,6 +179,7 @@ export class RunState {
     private readonly runner: RunRunner,
     private readonly records: RunRecords,
     private readonly newId: () => string = () => crypto.randomUUID(),
+    private readonly locks: RunLocks = browserRunLocks(),
   ) {}
 
   get phase() {
@@ -338,6 +343,7 @@ export class RunState {
     const saved = await this.#read(id);
     if (!saved) return this.fail('that run is no longer saved');
     if (!saved.job) return this.fail('an imported results file cannot be run again here: its inputs are not saved');
+    if ((await this.locks.held()).has(id)) return this.fail('that run is running in another tab');
     await this.execute({ ...saved, status: 'running', updatedAt: Date.now(), results: undefined, error: undefined });
   }
 
@@ -395,7 +401,12 @@ export class RunState {
     await this.refreshList();
   }
 
-  private async execute(run: SavedRun): Promise<void> {
+  /** Runs `run` holding its lock, so other tabs list it as running here. */
+  private execute(run: SavedRun): Promise<void> {
+    return this.locks.hold(run.id, () => this.executeHeld(run));
+  }
+
+  private async executeHeld(run: SavedRun): Promise<void> {
     const controller = new AbortController();
     this.#controller = controller;
     this.#currentId = run.id;
@@ -545,10 +556,13 @@ export class RunState {
       }[problem];
       return;
     }
+    const elsewhere = await this.locks.held();
+    const statusOf = (r: RunSummary): RunListStatus =>
+      r.status !== 'running' || r.id === this.#currentId ? r.status : elsewhere.has(r.id) ? 'elsewhere' : 'interrupted';
     this.#runs = saved.map((r) => ({
       id: r.id,
       createdAt: r.createdAt,
-      status: r.status === 'running' && r.id !== this.#currentId ? 'interrupted' : r.status,
+      status: statusOf(r),
       label: r.label,
       rerunnable: r.rerunnable,
     }));

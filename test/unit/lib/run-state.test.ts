@@ -8,6 +8,7 @@ import type { Benchmark, ResultsFile } from '../../../src/core/index.js';
 import type { EvaluationJob, RunProgress, SavedRun } from '../../../src/protocol/evaluation-service.js';
 import { summarizeRun } from '../../../src/lib/run-store.js';
 import { RunState, etaSeconds, type RunRecords, type RunRunner } from '../../../src/lib/run-state.svelte.js';
+import type { RunLocks } from '../../../src/lib/run-locks.js';
 
 class MemoryRecords implements RunRecords {
   readonly saved = new Map<string, SavedRun>();
@@ -263,6 +264,43 @@ describe('RunState', () => {
     expect(runner.jobs.map((j) => j.device)).toEqual(['webgpu', 'wasm']);
     expect({ ...runner.jobs[1], device: 'webgpu' }).toEqual(runner.jobs[0]);
     expect(state.notice).toContain('the WebGPU device was lost (destroyed). The run goes on on wasm in a fresh worker');
+  });
+
+  it('lists a run going on in another tab as running there, and will not resume it twice', async () => {
+    // Two tabs: one store, one lock manager (as the browser's Web Locks are shared by an origin's pages).
+    const held = new Set<string>();
+    const locks: RunLocks = {
+      async hold(id, work) {
+        held.add(id);
+        try {
+          return await work();
+        } finally {
+          held.delete(id);
+        }
+      },
+      held: async () => new Set(held),
+    };
+    const records = new MemoryRecords();
+    const busy = new FakeRunner();
+    busy.behaviour = 'hang';
+    const first = new RunState(busy, records, () => 'run-a', locks);
+    const other = new FakeRunner();
+    const second = new RunState(other, records, () => 'run-b', locks);
+    await first.init(['m']);
+    await second.init(['m']);
+    const running = first.start(source);
+    await expect.poll(() => first.running).toBe(true);
+    await second.refreshList();
+    expect(second.runs.map((r) => [r.id, r.status])).toEqual([['run-a', 'elsewhere']]);
+    await second.resume('run-a');
+    expect(second.error).toBe('that run is running in another tab');
+    expect(other.jobs).toHaveLength(0);
+    // The first tab goes away mid-run (its lock is released, its record still says running).
+    held.clear();
+    await second.refreshList();
+    expect(second.runs.map((r) => [r.id, r.status])).toEqual([['run-a', 'interrupted']]);
+    first.cancel();
+    await running;
   });
 
   it('cancels a run in progress and resumes it with the same job', async () => {
