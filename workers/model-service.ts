@@ -519,6 +519,10 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       try {
         folder = await config.readFolderManifest!(ref.id);
       } catch (error) {
+        // A folder read from disk (the command line) is checked as it is read: say what is wrong with it.
+        if ((error as Error).name === 'ModelFolderError') {
+          fail('ModelLoadError', `model folder "${ref.id}" could not be loaded: ${(error as Error).message}`);
+        }
         fail('ModelNotFoundError', `model folder "${ref.id}" is not stored here (${(error as Error).message})`);
       }
     }

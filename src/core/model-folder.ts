@@ -4,6 +4,7 @@
  * caller lists the files and reads their bytes (the browser from File objects, Node from disk).
  */
 import { filesHash, type BundledModelFile } from './model-manifest.js';
+import protobuf from 'protobufjs/minimal.js';
 import { sha256Hex } from './hash.js';
 
 /** Weight precisions and the ONNX file transformers.js loads for each (onnx/model{suffix}.onnx). */
@@ -134,6 +135,29 @@ export function externalDataChunks(manifest: Pick<ModelFolderManifest, 'files'>,
 }
 
 /**
+ * Whether `bytes` read as an ONNX ModelProto at its top level: every field well formed and within
+ * the file, and a graph (field 7) among them. Random bytes and a file cut short fail, so a
+ * corrupt graph is refused when its folder is picked rather than stored and failing to load.
+ */
+export function isOnnxModel(bytes: Uint8Array): boolean {
+  const reader = protobuf.Reader.create(bytes);
+  let graph = false;
+  try {
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 0 || ![0, 1, 2, 5].includes(wireType)) return false;
+      if (field === 7 && wireType === 2) graph = true;
+      reader.skipType(wireType);
+    }
+  } catch {
+    return false;
+  }
+  return graph && reader.pos === reader.len;
+}
+
+/**
  * Hashes every kept file and describes the folder. `read` gives a file's bytes; `onFile` hears
  * each file as it is done (a folder can be gigabytes).
  */
@@ -149,6 +173,11 @@ export async function describeModelFolder<F extends FolderFileInput>(
   for (const [path, file] of [...plan.keep].sort(([a], [b]) => a.localeCompare(b))) {
     const bytes = await read(file);
     if (bytes.length !== file.bytes) throw new ModelFolderError(`${path} changed while it was read`);
+    if (path.endsWith('.onnx') && !isOnnxModel(bytes)) {
+      throw new ModelFolderError(
+        `${path} is not a valid ONNX graph (the file is corrupt or cut short; copy or export it again)`,
+      );
+    }
     files[path] = { sha256: await sha256Hex(bytes), bytes: bytes.length };
     done += bytes.length;
     onFile(path, done);

@@ -43,15 +43,16 @@ export class ModelFolderStore {
     plan: FolderPlan<PickedFile>,
     onProgress: (p: StoreProgress) => void = () => {},
   ): Promise<ModelFolderManifest> {
+    // Read and checked whole first: a folder refused here leaves a stored one of that name as it was.
+    const manifest = await describeModelFolder(
+      plan,
+      name,
+      async (picked) => new Uint8Array(await picked.file.arrayBuffer()),
+      (path, bytesDone) => onProgress({ file: path, bytesDone, bytesTotal: plan.totalBytes }),
+    );
     const cache = await caches.open(FOLDER_CACHE);
     await this.delete(name);
     try {
-      const manifest = await describeModelFolder(
-        plan,
-        name,
-        async (picked) => new Uint8Array(await picked.file.arrayBuffer()),
-        (path, bytesDone) => onProgress({ file: path, bytesDone, bytesTotal: plan.totalBytes }),
-      );
       for (const [path, picked] of plan.keep) {
         await cache.put(fileUrl(this.base, name, path), new Response(picked.file, { headers: contentType(path) }));
       }

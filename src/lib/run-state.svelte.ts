@@ -539,7 +539,8 @@ export class RunState {
     this.onStorageProblem(problem);
   }
 
-  private async refreshList(): Promise<void> {
+  /** Reads the saved runs' list again (runs finish, and other tabs start and end theirs). */
+  async refreshList(): Promise<void> {
     let saved: RunSummary[];
     try {
       saved = await this.records.list();

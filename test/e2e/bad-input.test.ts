@@ -231,15 +231,24 @@ describe('bad input in the app', () => {
         );
       expect(await models()).toEqual(before);
 
-      // A graph of random bytes is stored (its files are what the user picked) but does not load:
-      // the message names the file, not onnxruntime's internals.
+      // A graph of random bytes is refused when the folder is picked, naming the file: nothing is
+      // stored, and a good folder stored under the same name stays.
+      await page.getByTestId('models-folder').setInputFiles(folder('corrupt-graph', () => {}));
+      await expect.poll(models).toContain('folder:corrupt-graph');
+      const stored = await models();
       const corrupt = readFileSync(path.join(CORPUS_DIR, 'model-folder', 'corrupt-model.onnx'));
       await page
         .getByTestId('models-folder')
-        .setInputFiles(folder('corrupt-graph', (dir) => writeFileSync(path.join(dir, 'onnx', 'model.onnx'), corrupt)));
+        .setInputFiles(
+          folder('again/corrupt-graph', (dir) => writeFileSync(path.join(dir, 'onnx', 'model.onnx'), corrupt)),
+        );
       await expect
-        .poll(() => page.getByTestId('models-error').textContent(), { timeout: 60_000 })
-        .toMatch(/model folder "corrupt-graph" could not be loaded: onnx\/model\.onnx is not a valid ONNX graph/);
+        .poll(() => page.getByTestId('models-folder-error').textContent(), { timeout: 60_000 })
+        .toBe(
+          'This folder cannot be used: onnx/model.onnx is not a valid ONNX graph (the file is corrupt or cut short; ' +
+            'copy or export it again).',
+        );
+      expect(await models()).toEqual(stored);
       await page
         .locator('[data-testid="models-row"][data-name="folder:corrupt-graph"]')
         .getByRole('button', { name: /Delete/ })

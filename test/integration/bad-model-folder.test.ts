@@ -45,8 +45,10 @@ describe('bad model folders in Node', () => {
 
   it('says a folder without its tokenizer is missing it', async () => {
     await expect(service.load({ source: 'folder', id: 'no-tokenizer' }, { device: 'cpu' })).rejects.toMatchObject({
-      name: 'ModelNotFoundError',
-      message: expect.stringContaining('tokenizer.json is missing'),
+      name: 'ModelLoadError',
+      message: expect.stringContaining(
+        'model folder "no-tokenizer" could not be loaded: this is not a transformers.js model folder: tokenizer.json is missing',
+      ),
     });
   });
 

@@ -61,8 +61,10 @@ describe('model folders in Node', () => {
     cpSync(path.join(dir, 'copy'), path.join(dir, 'no-tokenizer'), { recursive: true });
     rmSync(path.join(dir, 'no-tokenizer', 'tokenizer.json'));
     await expect(service.load({ source: 'folder', id: 'no-tokenizer' }, { device: 'cpu' })).rejects.toMatchObject({
-      name: 'ModelNotFoundError',
-      message: expect.stringContaining('tokenizer.json is missing'),
+      name: 'ModelLoadError',
+      message: expect.stringContaining(
+        'model folder "no-tokenizer" could not be loaded: this is not a transformers.js model folder: tokenizer.json is missing',
+      ),
     });
     await expect(service.load({ source: 'folder', id: 'absent' }, { device: 'cpu' })).rejects.toMatchObject({
       name: 'ModelNotFoundError',

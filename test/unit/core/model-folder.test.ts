@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   describeModelFolder,
+  isOnnxModel,
   externalDataChunks,
   filesHash,
   folderDType,
@@ -12,6 +15,9 @@ import {
   validateRef,
   type ModelRef,
 } from '../../../src/core/index.js';
+import { CORPUS_DIR } from '../bad-input/corpus.js';
+
+const BUNDLED_MODELS_DIR = 'public/models';
 
 const file = (path: string, bytes = 10) => ({ path, bytes });
 const MODEL = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
@@ -93,7 +99,8 @@ describe('describeModelFolder', () => {
       'm/config.json': '{}',
       'm/tokenizer.json': '{"a":1}',
       'm/tokenizer_config.json': '{"b":2}',
-      'm/onnx/model.onnx': 'graph',
+      // The smallest ModelProto with a graph: field 7, length 0.
+      'm/onnx/model.onnx': ':\u0000',
     };
     const plan = planModelFolder(Object.entries(contents).map(([path, text]) => ({ path, bytes: text.length, text })));
     const seen: string[] = [];
@@ -114,8 +121,25 @@ describe('describeModelFolder', () => {
     );
     expect(manifest.files).toEqual(expected);
     expect(manifest.filesHash).toBe(await filesHash(expected));
-    expect(manifest).toMatchObject({ version: 1, name: 'm', dtypes: ['fp32'], addedAt: 1234, totalBytes: 21 });
+    expect(manifest).toMatchObject({ version: 1, name: 'm', dtypes: ['fp32'], addedAt: 1234, totalBytes: 18 });
     expect(seen.sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it('refuses an ONNX graph that is not one: random bytes, cut short, or without a graph', async () => {
+    const real = new Uint8Array(readFileSync(path.join(BUNDLED_MODELS_DIR, 'rolescope-tiny-en', 'onnx', 'model.onnx')));
+    expect(isOnnxModel(real)).toBe(true);
+    expect(isOnnxModel(real.subarray(0, 1024 * 1024))).toBe(false);
+    expect(isOnnxModel(new Uint8Array(readFileSync(path.join(CORPUS_DIR, 'model-folder', 'corrupt-model.onnx'))))).toBe(
+      false,
+    );
+    expect(isOnnxModel(new Uint8Array())).toBe(false);
+    // ir_version alone: well formed, but no graph.
+    expect(isOnnxModel(Uint8Array.from([0x08, 0x07]))).toBe(false);
+    const bytes = { 'onnx/model.onnx': real.subarray(0, 4096) } as Record<string, Uint8Array>;
+    const plan = planModelFolder(MODEL.map((p) => file(p, bytes[p]?.length ?? 2)));
+    await expect(
+      describeModelFolder(plan, 'm', async (f) => bytes[f.path] ?? new TextEncoder().encode('{}')),
+    ).rejects.toThrow('onnx/model.onnx is not a valid ONNX graph (the file is corrupt or cut short');
   });
 
   it('refuses a file whose size changed while it was read', async () => {

@@ -4,7 +4,7 @@
  * load is listed as interrupted and resumes with the same job; progress bars keep their start.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { Benchmark, ResultsFile } from '../../../src/core/index.js';
+import type { Benchmark, ResultRow, ResultsFile } from '../../../src/core/index.js';
 import type { EvaluationJob, RunProgress, SavedRun } from '../../../src/protocol/evaluation-service.js';
 import { summarizeRun } from '../../../src/lib/run-store.js';
 import { RunState, etaSeconds, type RunRecords, type RunRunner } from '../../../src/lib/run-state.svelte.js';
@@ -40,6 +40,7 @@ class FakeRunner implements RunRunner {
   /** Calls that die as a crashed worker does before the runner behaves as set. */
   crashes = 0;
   progress: RunProgress[] = [];
+  terminate?: () => void;
   async run(job: EvaluationJob, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): Promise<ResultsFile> {
     this.jobs.push(structuredClone(job));
     for (const p of this.progress) onProgress?.(p);
@@ -178,7 +179,7 @@ describe('RunState', () => {
         emi: -1,
         remid,
         remidCi: null,
-      }) as const;
+      }) as unknown as ResultRow;
     const at = { stage: 'score', subject: 'x', done: 1, total: 2, tokensComputed: 0, cacheHits: 0 } as const;
     runner.behaviour = 'hang';
     // The worker dies after two categories; the restarted one sends them again (from the cache), then a third.
