@@ -13,16 +13,34 @@ export interface RunLocks {
 
 const PREFIX = 'rolescope-run:';
 
-/** Web Locks where the browser has them; otherwise no run is known to run elsewhere. */
+/**
+ * Web Locks where the browser has them and lets this page use them (a profile that blocks site
+ * data refuses them too); otherwise runs go on unlocked and none is known to run elsewhere.
+ */
 export function browserRunLocks(): RunLocks {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   if (!locks) return { hold: (_id, work) => work(), held: async () => new Set() };
   return {
-    // request() resolves with the callback's own result once it settles (the lock is held until then).
-    hold: <T>(runId: string, work: () => Promise<T>) => locks.request(PREFIX + runId, work) as Promise<T>,
+    async hold<T>(runId: string, work: () => Promise<T>): Promise<T> {
+      let started = false;
+      try {
+        // request() resolves with the callback's own result once it settles (the lock is held until then).
+        return (await locks.request(PREFIX + runId, () => {
+          started = true;
+          return work();
+        })) as T;
+      } catch (error) {
+        if (started) throw error;
+        return work();
+      }
+    },
     async held() {
-      const { held = [] } = await locks.query();
-      return new Set(held.flatMap((lock) => (lock.name?.startsWith(PREFIX) ? [lock.name.slice(PREFIX.length)] : [])));
+      try {
+        const { held = [] } = await locks.query();
+        return new Set(held.flatMap((lock) => (lock.name?.startsWith(PREFIX) ? [lock.name.slice(PREFIX.length)] : [])));
+      } catch {
+        return new Set();
+      }
     },
   };
 }

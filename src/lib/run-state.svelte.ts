@@ -401,9 +401,13 @@ export class RunState {
     await this.refreshList();
   }
 
-  /** Runs `run` holding its lock, so other tabs list it as running here. */
-  private execute(run: SavedRun): Promise<void> {
-    return this.locks.hold(run.id, () => this.executeHeld(run));
+  /**
+   * Runs `run` holding its lock, so other tabs list it as running here; the list is read again
+   * once the lock is released (while held, this page's own run would read as running elsewhere).
+   */
+  private async execute(run: SavedRun): Promise<void> {
+    await this.locks.hold(run.id, () => this.executeHeld(run));
+    await this.refreshList();
   }
 
   private async executeHeld(run: SavedRun): Promise<void> {
@@ -443,7 +447,6 @@ export class RunState {
     } finally {
       this.#controller = null;
       this.#currentId = null;
-      await this.refreshList();
     }
   }
 

@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from 'vite';
 import { rolePlayMessages, type DemoSampleFile } from '../../src/core/index.js';
 import { createNodeModelService } from '../../workers/node.js';
-import { CHROME_PATH, openApp, screenshot, startPreview, waitUntilReady } from '../helpers/browser.js';
+import {
+  CHROME_PATH,
+  loseGpuDeviceAtNextCommand,
+  openApp,
+  screenshot,
+  startPreview,
+  waitUntilReady,
+} from '../helpers/browser.js';
 
 const demo = JSON.parse(readFileSync('public/samples/demo-samples.json', 'utf8')) as DemoSampleFile;
 let server: PreviewServer;
@@ -107,14 +114,7 @@ describe('first screen on WebGPU (CPU adapter)', () => {
       // The device is lost (destroyed, as a driver reset or a reclaimed GPU would leave it) at the
       // next GPU command the model worker records: the next sample is scored on wasm, and says so.
       const worker = app.page.workers().find((w) => /\/assets\/model\.worker-[^/]+\.js$/.test(w.url()))!;
-      await worker.evaluate(() => {
-        const proto = (self as unknown as { GPUDevice: { prototype: Record<string, unknown> } }).GPUDevice.prototype;
-        const record = proto.createCommandEncoder as (this: { destroy(): void }, ...args: unknown[]) => unknown;
-        proto.createCommandEncoder = function (this: { destroy(): void }, ...args: unknown[]) {
-          this.destroy();
-          return record.apply(this, args);
-        };
-      });
+      await loseGpuDeviceAtNextCommand(worker);
       await app.page.getByLabel('Sample', { exact: true }).selectOption(demo.samples[7]!.id);
       await waitUntilReady(app.page, 280_000);
       const badge = app.page.getByTestId('device');

@@ -22,7 +22,8 @@ import {
 import { evaluationModel } from '../../workers/evaluation-model.js';
 import { createNodeModelService } from '../../workers/node.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
-import { openApp, screenshot, useBuiltApp } from '../helpers/browser.js';
+import { loseGpuDeviceAtNextCommand, openApp, screenshot, useBuiltApp } from '../helpers/browser.js';
+import { downloadResults, runPhase, waitForPhase } from '../helpers/run-panel.js';
 import type { Page } from 'playwright-core';
 
 const POLICY = 'rolescope-tiny-en';
@@ -33,29 +34,8 @@ const BOOTSTRAP = 50;
 const ENCODER = { kind: 'input-embeddings', model: 'rolescope-tiny-multi' } as const;
 const appUrl = useBuiltApp();
 
-const phase = (page: Page) => page.getByTestId('run-status').getAttribute('data-phase');
-
 /** The one-click demo's results, for the crash test to compare with. */
 let uninterruptedDemo: ResultsFile | null = null;
-
-async function waitForPhase(page: Page, wanted: string, timeoutMs = 240_000): Promise<void> {
-  await page.waitForFunction(
-    (w) => {
-      const p = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-phase');
-      return p === w || p === 'failed';
-    },
-    wanted,
-    { timeout: timeoutMs },
-  );
-  if ((await phase(page)) === 'failed')
-    throw new Error(`the run failed: ${await page.getByTestId('run-error').textContent()}`);
-}
-
-async function downloadResults(page: Page): Promise<ResultsFile & { path: string }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('results-json').click()]);
-  const path = await download.path();
-  return Object.assign(JSON.parse(readFileSync(path, 'utf8')) as ResultsFile, { path });
-}
 
 /**
  * What the results view shows of the file, as text: the summary, the tables and the bound (the
@@ -269,7 +249,7 @@ describe('run panel', () => {
         category: await firstRow.getAttribute('data-category'),
         emi: Number(await firstRow.getAttribute('data-emi')),
       };
-      expect(await phase(page)).toBe('running');
+      expect(await runPhase(page)).toBe('running');
       await waitForPhase(page, 'done', 400_000);
       const seconds = (Date.now() - started) / 1000;
       const demo = await downloadResults(page);
@@ -357,14 +337,7 @@ describe('run panel', () => {
         { timeout: 300_000 },
       );
       const worker = page.workers().find((w) => /\/assets\/evaluation\.worker-[^/]+\.js$/.test(w.url()))!;
-      await worker.evaluate(() => {
-        const proto = (self as unknown as { GPUDevice: { prototype: Record<string, unknown> } }).GPUDevice.prototype;
-        const record = proto.createCommandEncoder as (this: { destroy(): void }, ...args: unknown[]) => unknown;
-        proto.createCommandEncoder = function (this: { destroy(): void }, ...args: unknown[]) {
-          this.destroy();
-          return record.apply(this, args);
-        };
-      });
+      await loseGpuDeviceAtNextCommand(worker);
       await expect
         .poll(() => page.getByTestId('run-notice').textContent(), { timeout: 120_000 })
         .toMatch(/the WebGPU device was lost \(.*\)\. The run goes on on wasm in a fresh worker/);

@@ -27,6 +27,7 @@ import type { Page } from 'playwright-core';
 import type { ResultsFile } from '../../src/core/index.js';
 import { DB_VERSION } from '../../src/lib/db.js';
 import { openApp, useBuiltApp, waitUntilReady } from '../helpers/browser.js';
+import { downloadResults, waitForPhase } from '../helpers/run-panel.js';
 
 const appUrl = useBuiltApp();
 const EVALUATION_WORKER = /\/assets\/evaluation\.worker-[^/]+\.js$/;
@@ -64,22 +65,6 @@ const DISK_FULL = `(() => {
 /** The uninterrupted run's results, for the fault tests to compare with. */
 let uninterrupted: ResultsFile | null = null;
 
-const phase = (page: Page) => page.getByTestId('run-status').getAttribute('data-phase');
-
-async function waitForPhase(page: Page, wanted: string, timeoutMs = 400_000): Promise<void> {
-  await page.waitForFunction(
-    (w) => {
-      const p = document.querySelector('[data-testid="run-status"]')?.getAttribute('data-phase');
-      return p === w || p === 'failed';
-    },
-    wanted,
-    { timeout: timeoutMs },
-  );
-  if ((await phase(page)) === 'failed')
-    throw new Error(`the run failed: ${await page.getByTestId('run-error').textContent()}`);
-}
-
-/** The run panel's small job: one policy, three samples per category, the bound included. */
 async function startRun(page: Page): Promise<void> {
   await page.getByTestId('tab-run').click();
   await page.getByTestId('run-load-demo').click();
@@ -93,15 +78,6 @@ async function startRun(page: Page): Promise<void> {
   await page.getByLabel('Bootstrap replicates').fill('50');
   await page.locator('#run-device').selectOption('wasm');
   await page.getByTestId('run-start').click();
-}
-
-/** The results file, through the results view's download link (the way a user keeps it). */
-async function downloadResults(page: Page): Promise<ResultsFile> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('results-json').click()]);
-  const stream = await download.createReadStream();
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as ResultsFile;
 }
 
 /** R-EMID as the results table shows it, per category. */

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { preview, type PreviewServer } from 'vite';
 
@@ -201,4 +201,19 @@ export function useBuiltApp(): () => string {
     await server?.close();
   });
   return () => url;
+}
+
+/**
+ * Makes a worker's WebGPU device lost at its next GPU command: the device is destroyed, as a
+ * driver reset or a reclaimed GPU leaves it (its `lost` promise resolves, every later use fails).
+ */
+export async function loseGpuDeviceAtNextCommand(worker: Worker): Promise<void> {
+  await worker.evaluate(() => {
+    const proto = (self as unknown as { GPUDevice: { prototype: Record<string, unknown> } }).GPUDevice.prototype;
+    const record = proto.createCommandEncoder as (this: { destroy(): void }, ...args: unknown[]) => unknown;
+    proto.createCommandEncoder = function (this: { destroy(): void }, ...args: unknown[]) {
+      this.destroy();
+      return record.apply(this, args);
+    };
+  });
 }
