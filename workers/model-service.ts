@@ -500,7 +500,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
   /** Loads a model, after disposing of the one loaded. */
   async function loadModel(
     ref: ModelRef,
-    options: LoadOptions,
+    options: LoadOptions = {},
     onProgress?: ProgressCallback,
   ): Promise<LoadedModelInfo> {
     validateRef(ref);
@@ -643,8 +643,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
   }
 
   const service = {
-    load: (ref: ModelRef, options: LoadOptions = {}, onProgress?: ProgressCallback) =>
-      loadModel(ref, options, onProgress),
+    load: loadModel,
 
     score: (groups: readonly ScoreGroup[], options: ScoreOptions = {}): Promise<ScoreResult> =>
       onDevice(async (current) => {
