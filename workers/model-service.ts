@@ -70,9 +70,10 @@ import {
 import {
   canShareContext,
   commonPrefixLength,
-  disposePast,
+  disposePrefix,
   logitsData,
   runPrefix,
+  runPrefixFused,
   runSuffixBatch,
   runSuffixStats,
 } from './shared-context.js';
@@ -224,12 +225,18 @@ export function createModelService(config: ModelServiceConfig): ModelService {
 
   /**
    * What a context's responses share while they are prepared: the template rendered with the
-   * marker (it does not depend on the response), and the decoded prefixes of the first
-   * sequence's tokens, which the others reuse as far as their tokens agree with it.
+   * marker (it does not depend on the response), and the first sequence's tokens, the decoded
+   * prefixes the others reuse as far as their tokens agree with it, and its span, where the
+   * others' spans are looked for first (same start, same number of template tokens after).
    */
   interface GroupMemo {
     marked?: string;
-    first?: { readonly ids: readonly number[]; readonly texts: Map<number, string> };
+    first?: FirstSequence;
+  }
+  interface FirstSequence {
+    readonly ids: readonly number[];
+    readonly texts: Map<number, string>;
+    span?: TokenSpan;
   }
 
   function prepare(
@@ -250,7 +257,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       return fail('ResponseNotFoundError', (error as Error).message);
     }
     const ids = tokenizer.encode(full, { add_special_tokens: !tokenizer.chat_template });
-    const first = (memo.first ??= { ids, texts: new Map() });
+    const first: FirstSequence = (memo.first ??= { ids, texts: new Map() });
     const agreed = first.ids === ids ? ids.length : commonPrefixLength([first.ids, ids], ids.length);
     const ownTexts = new Map<number, string>();
     const prefixText = (n: number): string => {
@@ -262,18 +269,18 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       return text;
     };
     // Past the tokens it shares with the group's first sequence, a prefix's text is the shared
-    // part's plus its own tokens' (byte-level decoders), when that holds for the whole sequence:
-    // the binary search then decodes only the short tail, not the context again each step.
+    // part's plus its own tokens' (byte-level decoders), when the two together give back the
+    // rendered text: the binary search then decodes only the short tail, never the context again.
     let tail: ((n: number) => string) | null | undefined;
     const tailDecoder = () => {
       const head = prefixText(agreed);
-      const whole = decode(tokenizer, ids);
-      ownTexts.set(ids.length, whole);
-      return whole === head + decode(tokenizer, ids.slice(agreed))
+      return full === head + decode(tokenizer, ids.slice(agreed))
         ? (n: number) => head + decode(tokenizer, ids.slice(agreed, n))
         : null;
     };
-    const span = tokenSpanFromChars(prefixText, ids.length, chars);
+    const guess = first.span && { start: first.span.start, end: ids.length - (first.ids.length - first.span.end) };
+    const span = tokenSpanFromChars(prefixText, ids.length, chars, guess);
+    first.span ??= span;
     if (span.start < 1) fail('ResponseNotFoundError', 'the response starts the sequence: it has no context');
     if (ids.length > info.maxTokens) {
       fail(
@@ -423,7 +430,8 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       Math.min(...sequences.map((s) => s.span.start)) - (fused ? 1 : 0),
     );
     if (shared < 1) return null;
-    const prefix = await runPrefix(model, sequences[0]!.ids.slice(0, shared));
+    const prefixIds = sequences[0]!.ids.slice(0, shared);
+    const prefix = (fused && (await runPrefixFused(fused, prefixIds))) || (await runPrefix(model, prefixIds));
     const suffixes = sequences.map((s) => s.ids.slice(shared));
     const budget = { ...DEFAULT_BUDGET, ...config.batchBudget };
     const longest = Math.max(...suffixes.map((x) => x.length));
@@ -484,7 +492,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
           batch.indices.map((i, r) => ({
             sequence: sequences[i]!,
             logitsAt: (p) =>
-              p < shared ? [prefix.lastLogits, 0] : [run.logits, r * run.keptRows + (p - shared) - firstKept],
+              p < shared ? [prefix.lastLogits!, 0] : [run.logits, r * run.keptRows + (p - shared) - firstKept],
           })),
           withTexts,
         );
@@ -492,7 +500,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         run.dispose();
       }
     } finally {
-      disposePast(prefix.past);
+      disposePrefix(prefix);
     }
     return { scores, forwardTokens, batches: batches.length + 1, fused: fused !== null };
   }

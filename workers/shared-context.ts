@@ -14,10 +14,15 @@ export type PastKeyValues = Record<string, Tensor>;
 export interface PrefixPass {
   /** Tokens in the shared prefix. */
   readonly length: number;
-  /** The logits after the prefix's last token (they predict the first token after it). */
-  readonly lastLogits: Float32Array;
+  /**
+   * The logits after the prefix's last token (they predict the first token after it); null from
+   * the fused session, whose suffix rows hand back every response token's statistics.
+   */
+  readonly lastLogits: Float32Array | null;
   /** Batch of one. */
   readonly past: PastKeyValues;
+  /** The cache repeated for as many rows as a batch has had, kept for the next batch (tiledPast). */
+  tiled?: { readonly rows: number; readonly past: PastKeyValues };
 }
 
 /** Whether the graph takes a key/value cache and explicit positions (every transformers.js decoder export does). */
@@ -61,6 +66,52 @@ async function cpuData(tensor: Tensor): Promise<TensorData> {
   return (tensor.location === 'cpu' ? tensor.data : await tensor.ort_tensor.getData()) as TensorData;
 }
 
+/**
+ * The empty cache a first pass takes, from the session's input shapes: batch 1, past length 0
+ * (`past_key_values.<layer>.<key|value>` [batch_size, heads, past_sequence_length, head_size]).
+ * Null when a shape has a dimension of another kind.
+ */
+function emptyPast(session: OrtSession): PastKeyValues | null {
+  const past: PastKeyValues = {};
+  for (const { name, type, shape } of session.inputMetadata ?? []) {
+    if (!name.startsWith('past_key_values.')) continue;
+    const dims = shape.map((d) => (typeof d === 'number' ? d : d === 'batch_size' ? 1 : /past/.test(d) ? 0 : NaN));
+    if (dims.some(Number.isNaN) || (type !== 'float32' && type !== 'float16')) return null;
+    past[name] = new Tensor(type, type === 'float32' ? new Float32Array(0) : new Uint16Array(0), dims);
+  }
+  return Object.keys(past).length > 0 ? past : null;
+}
+
+/**
+ * Runs the shared prefix on the session with the fused token statistics, keeping only its cache.
+ * The suffixes run on that session too: onnxruntime's CPU threads spin for a while after a run,
+ * so alternating with the model's own session left its threads spinning against this one's (a
+ * prefix and its suffix batches took half as long again). Null where the session's inputs do not
+ * say the cache's shape.
+ */
+export async function runPrefixFused(session: OrtSession, ids: readonly number[]): Promise<PrefixPass | null> {
+  const empty = emptyPast(session);
+  if (!empty) return null;
+  const n = ids.length;
+  const feeds = {
+    input_ids: int64(ids, [1, n]),
+    attention_mask: int64(new Array<number>(n).fill(1), [1, n]),
+    position_ids: int64(
+      Array.from({ length: n }, (_, p) => p),
+      [1, n],
+    ),
+    num_logits_to_keep: new Tensor('int64', [1n], []),
+    [FUSED_STATS.targets]: new Tensor('int64', [0n], [1, 1, 1]),
+    ...empty,
+  };
+  const presents = Object.keys(empty).map((name) => name.replace(/^past_key_values/, 'present'));
+  const output = await runSession(session, feeds, presents);
+  disposeAll(feeds);
+  const past: PastKeyValues = {};
+  for (const [name, tensor] of Object.entries(output)) past[name.replace(/^present/, 'past_key_values')] = tensor;
+  return { length: n, lastLogits: null, past };
+}
+
 /** Runs the shared prefix alone, keeping only its last position's logits. */
 export async function runPrefix(model: PreTrainedModel, ids: readonly number[]): Promise<PrefixPass> {
   const n = ids.length;
@@ -85,18 +136,34 @@ export async function runPrefix(model: PreTrainedModel, ids: readonly number[]):
 
 /**
  * The prefix's cache repeated for `rows` sequences. The batch is the outer dimension of every
- * cache tensor (also where it is folded into the heads), so repeating the whole buffer is right.
+ * cache tensor (also where it is folded into the heads), so repeating the whole buffer is right,
+ * and the first rows of a longer repeat are its start: a context's batches (most as many rows as
+ * the first) share one copy, which the prefix keeps until it is disposed of.
  */
-async function tiledPast(past: PastKeyValues, rows: number): Promise<PastKeyValues> {
-  const tiled: PastKeyValues = {};
-  for (const [name, tensor] of Object.entries(past)) {
-    const data = await cpuData(tensor);
-    // float16 caches (q4f16 and fp16 models) come as 16-bit words: copied as they are.
-    const out = new (data.constructor as new (length: number) => TensorData)(data.length * rows);
-    for (let r = 0; r < rows; r++) out.set(data, r * data.length);
-    tiled[name] = new Tensor(tensor.type as 'float32', out, [tensor.dims[0]! * rows, ...tensor.dims.slice(1)]);
+async function tiledPast(prefix: PrefixPass, rows: number): Promise<PastKeyValues> {
+  if (!prefix.tiled || prefix.tiled.rows < rows) {
+    if (prefix.tiled) disposePast(prefix.tiled.past);
+    const past: PastKeyValues = {};
+    for (const [name, tensor] of Object.entries(prefix.past)) {
+      const data = await cpuData(tensor);
+      // float16 caches (q4f16 and fp16 models) come as 16-bit words: copied as they are.
+      const out = new (data.constructor as new (length: number) => TensorData)(data.length * rows);
+      for (let r = 0; r < rows; r++) out.set(data, r * data.length);
+      past[name] = new Tensor(tensor.type as 'float32', out, [tensor.dims[0]! * rows, ...tensor.dims.slice(1)]);
+    }
+    prefix.tiled = { rows, past };
   }
-  return tiled;
+  const { tiled } = prefix;
+  const view: PastKeyValues = {};
+  for (const [name, tensor] of Object.entries(tiled.past)) {
+    const data = tensor.data as TensorData;
+    const perRow = data.length / tiled.rows;
+    view[name] = new Tensor(tensor.type as 'float32', data.subarray(0, perRow * rows), [
+      (tensor.dims[0]! / tiled.rows) * rows,
+      ...tensor.dims.slice(1),
+    ]);
+  }
+  return view;
 }
 
 /**
@@ -131,7 +198,7 @@ async function suffixFeeds(
     attention_mask: int64(mask, [rows, total]),
     position_ids: int64(positions, [rows, paddedLength]),
     num_logits_to_keep: new Tensor('int64', [BigInt(keepLast)], []),
-    ...(await tiledPast(prefix.past, rows)),
+    ...(await tiledPast(prefix, rows)),
   };
 }
 
@@ -218,4 +285,10 @@ async function runSession(
 
 export function disposePast(past: PastKeyValues): void {
   for (const tensor of Object.values(past)) tensor.dispose();
+}
+
+/** Frees a prefix's cache and its repeats. */
+export function disposePrefix(prefix: PrefixPass): void {
+  disposePast(prefix.past);
+  if (prefix.tiled) disposePast(prefix.tiled.past);
 }

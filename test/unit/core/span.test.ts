@@ -51,6 +51,23 @@ describe('tokenSpanFromChars', () => {
     const span = tokenSpanFromChars((i) => prefixes[i]!, 8, { start: 2, end: 4 });
     expect(span).toEqual({ start: 2, end: 7 });
   });
+  it('takes a right guess with four decodes, and finds the span past a wrong one', () => {
+    // The split-character case above: every guess, right or wrong, gives the searched span.
+    const prefixes = ['', 'a', 'ab', 'ab\uFFFD', 'ab\uFFFD', 'ab世', 'ab世\uFFFD', 'ab世界', 'ab世界!'];
+    const chars = { start: 2, end: 4 };
+    const searched = tokenSpanFromChars((i) => prefixes[i]!, 8, chars);
+    for (let start = -1; start <= 9; start++) {
+      for (let end = start; end <= 10; end++) {
+        expect(
+          tokenSpanFromChars((i) => prefixes[i]!, 8, chars, { start, end }),
+          `${start}..${end}`,
+        ).toEqual(searched);
+      }
+    }
+    const asked: number[] = [];
+    tokenSpanFromChars((i) => (asked.push(i), prefixes[i]!), 8, chars, searched);
+    expect(asked).toEqual([2, 3, 7, 6]);
+  });
   it('rejects an empty response', () => {
     const t = toy(['a', 'b']);
     expect(() => tokenSpanFromChars(t.prefixText, t.count, { start: 1, end: 1 })).toThrow(RangeError);
