@@ -10,7 +10,8 @@
  *   memory, then tokenReduction, speedup and maxAbsDiff (largest per-pair difference of mean
  *   log-prob, nats per token);
  * - the optimized engine in headless Chromium on the wasm device (and on WebGPU when Chromium
- *   finds an adapter) against the same work in Node (onnxruntime-node), as a ratio;
+ *   finds an adapter) against the same work in Node (onnxruntime-node), as a ratio, and under it
+ *   the runtimes' own ratio on one suffix batch (scripts/lib/kernel-bench.ts);
  * - a cached rerun (every score read from the on-disk cache) against the cold run that stored it;
  * - the page while the app runs its one-click demo (scripts/lib/ui-bench.ts): frames per second,
  *   frame gaps and long tasks on the main thread (--no-ui leaves it out).
@@ -28,6 +29,7 @@ import { openDiskStore } from '../workers/node-evaluation.js';
 import { createNodeModelService } from '../workers/node.js';
 import { buildWorkload, type BenchGroup } from './lib/bench-workload.js';
 import { runInBrowser, type BrowserRun } from './lib/browser-bench.js';
+import { measureKernels } from './lib/kernel-bench.js';
 import { measureUi, type UiRun } from './lib/ui-bench.js';
 import { DEMO_BENCHMARK_FILE } from './lib/demo-benchmark.js';
 
@@ -158,6 +160,8 @@ if (!values['no-browser'] && first) {
   const browser: BrowserRun[] = await runInBrowser(first.id, groups, gpuGroups);
   const wasm = browser.find((b) => b.device === 'wasm')!;
   const webgpu = browser.find((b) => b.device === 'webgpu');
+  log('the runtimes alone: one suffix batch on onnxruntime-node and on onnxruntime-web (wasm)…');
+  const kernels = await measureKernels(first.id, wasm.threads);
   browserVsNative = {
     model: first.id,
     contexts: groups.length,
@@ -167,6 +171,8 @@ if (!values['no-browser'] && first) {
     wasmThreads: wasm.threads,
     ratio: wasm.seconds / nativeRun.seconds,
     wasmMaxAbsDiff: maxAbsDiff(wasm.means, nativeRun.value.means),
+    // The floor under `ratio`: the same graph on identical feeds, nothing else (kernel-bench.ts).
+    kernels,
     webgpu: webgpu
       ? {
           adapter: webgpu.adapter,
@@ -250,11 +256,16 @@ if (browserVsNative) {
     wasmThreads: number;
     pairs: number;
     wasmMaxAbsDiff: number;
+    kernels: { batch: string; nativeMs: number; wasmMs: number; ratio: number };
     webgpu: { adapter: string; pairs: number; seconds: number; ratio: number; maxAbsDiff: number } | null;
   };
   console.log(
     `\nbrowser vs native (${b.pairs} pairs): native ${f(b.nativeSeconds)} s, Chromium wasm (${b.wasmThreads} threads) ` +
       `${f(b.wasmSeconds)} s: ${f(b.ratio, 2)}× native; maxAbsDiff ${b.wasmMaxAbsDiff.toExponential(2)}`,
+  );
+  console.log(
+    `  the runtimes alone, one suffix batch (${b.kernels.batch}): onnxruntime-node ${f(b.kernels.nativeMs)} ms, ` +
+      `onnxruntime-web wasm ${f(b.kernels.wasmMs)} ms: ${f(b.kernels.ratio, 2)}×`,
   );
   console.log(
     b.webgpu
