@@ -37,7 +37,16 @@ const catalog = new ModelCatalog(new ModelFolderStore(import.meta.env.BASE_URL))
 // A browser that stores nothing (private window, site data blocked) or is full still runs
 // everything, from memory; the page says so (StorageHealth).
 const health = new StorageHealth();
-const state = new AppState(client, await IdbScoreCache.open(undefined, (p) => health.report(p)), fetchJson, catalog);
+const state = new AppState(
+  client,
+  await IdbScoreCache.open(
+    undefined,
+    (p) => health.report(p),
+    () => health.saved(),
+  ),
+  fetchJson,
+  catalog,
+);
 const benchmarkClient = new BenchmarkClient(
   () =>
     new Worker(new URL('../workers/benchmark.worker.ts', import.meta.url), {
@@ -56,6 +65,7 @@ const evaluation = new EvaluationClient(
 const run = new RunState(evaluation, await IdbRunStore.open());
 run.dtypeOf = (name) => catalog.dtypeOf(name);
 run.onStorageProblem = (p) => health.report(p);
+run.onStorageSaved = () => health.saved();
 // The drill-down scores tokens with the run's estimator in a model worker of its own.
 const drill = new DrillState(
   new ModelClient(

@@ -174,6 +174,8 @@ export class RunState {
   dtypeOf: (name: string) => DType | undefined = () => undefined;
   /** Told of every storage failure (the page-wide warning). */
   onStorageProblem: (problem: StorageProblem) => void = () => {};
+  /** Told of every run stored (a full disk has room again). */
+  onStorageSaved: () => void = () => {};
 
   constructor(
     private readonly runner: RunRunner,
@@ -523,6 +525,7 @@ export class RunState {
   async #save(run: SavedRun): Promise<void> {
     try {
       await this.records.put(run);
+      this.onStorageSaved();
     } catch (error) {
       this.#reportStorage(storageProblemOf(error));
     }

@@ -27,11 +27,19 @@ export class IdbScoreCache {
   private constructor(
     private readonly connection: RolescopeConnection,
     private readonly onProblem: (problem: StorageProblem) => void,
+    private readonly onSaved: () => void,
   ) {}
 
-  /** Opens the database; never fails (a browser that refuses it is reported to `onProblem`). */
-  static async open(name = DB_NAME, onProblem: (problem: StorageProblem) => void = () => {}): Promise<IdbScoreCache> {
-    const cache = new IdbScoreCache(new RolescopeConnection(name), onProblem);
+  /**
+   * Opens the database; never fails (a browser that refuses it is reported to `onProblem`).
+   * `onSaved` is told of every write that went through.
+   */
+  static async open(
+    name = DB_NAME,
+    onProblem: (problem: StorageProblem) => void = () => {},
+    onSaved: () => void = () => {},
+  ): Promise<IdbScoreCache> {
+    const cache = new IdbScoreCache(new RolescopeConnection(name), onProblem, onSaved);
     await cache.#tolerate(() => cache.connection.get(), undefined);
     return cache;
   }
@@ -54,16 +62,14 @@ export class IdbScoreCache {
   /** Stores scores in one transaction: all are written or none. */
   async putScores(modelId: string, entries: readonly { key: string; score: ResponseScore }[]): Promise<void> {
     const createdAt = Date.now();
-    await this.#tolerate(
-      () =>
-        this.connection.use((db) =>
-          writeRecords(db, ['scores'], (store) => {
-            const scores = store('scores');
-            for (const { key, score } of entries)
-              scores.put({ ...score, key, modelId, format: RECORD_FORMAT, createdAt });
-          }),
-        ),
-      undefined,
+    await this.#write(() =>
+      this.connection.use((db) =>
+        writeRecords(db, ['scores'], (store) => {
+          const scores = store('scores');
+          for (const { key, score } of entries)
+            scores.put({ ...score, key, modelId, format: RECORD_FORMAT, createdAt });
+        }),
+      ),
     );
   }
 
@@ -73,14 +79,12 @@ export class IdbScoreCache {
   }
 
   async putGeneration(modelId: string, key: string, result: GenerateResult): Promise<void> {
-    await this.#tolerate(
-      () =>
-        this.connection.use((db) =>
-          writeRecords(db, ['generations'], (store) =>
-            store('generations').put({ ...result, key, modelId, format: RECORD_FORMAT, createdAt: Date.now() }),
-          ),
+    await this.#write(() =>
+      this.connection.use((db) =>
+        writeRecords(db, ['generations'], (store) =>
+          store('generations').put({ ...result, key, modelId, format: RECORD_FORMAT, createdAt: Date.now() }),
         ),
-      undefined,
+      ),
     );
   }
 
@@ -100,6 +104,11 @@ export class IdbScoreCache {
 
   close(): void {
     this.connection.close();
+  }
+
+  /** A write; `onSaved` is told when it went through, `onProblem` when it did not. */
+  async #write(work: () => Promise<void>): Promise<void> {
+    if (await this.#tolerate(() => work().then(() => true), false)) this.onSaved();
   }
 
   /** The cache's answer, or `otherwise` when the storage failed (and `onProblem` is told). */

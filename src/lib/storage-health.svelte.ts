@@ -42,4 +42,12 @@ export class StorageHealth {
   report(problem: StorageProblem): void {
     this.#problem = worseProblem(this.#problem, problem);
   }
+
+  /**
+   * A write went through: a full disk has room again (space was freed), so its warning goes. A
+   * browser that stores nothing, or a storage upgraded by another tab, is not cured by one write.
+   */
+  saved(): void {
+    if (this.#problem === 'full') this.#problem = null;
+  }
 }

@@ -199,6 +199,8 @@ describe('storage faults', () => {
       expectUninterrupted(await downloadResults(page));
       expect(await page.getByTestId('run-storage').count()).toBe(0);
       await expect.poll(() => page.getByTestId('run-item').first().getAttribute('data-status')).toBe('done');
+      // Stored again: the page-wide warning that the disk was full has gone.
+      await expect.poll(() => page.getByTestId('storage-warning').count()).toBe(0);
     } finally {
       await app.close();
     }

@@ -12,8 +12,9 @@ import { FallbackEvaluationStore, IdbEvaluationStore } from '../../../src/lib/ev
 import { IdbRunStore } from '../../../src/lib/run-store.js';
 import { IdbScoreCache } from '../../../src/lib/score-cache.js';
 import { RunState, type RunRecords } from '../../../src/lib/run-state.svelte.js';
+import { StorageHealth } from '../../../src/lib/storage-health.svelte.js';
 import type { StorageProblem } from '../../../src/lib/storage-fault.js';
-import type { RunProgress } from '../../../src/protocol/evaluation-service.js';
+import type { RunProgress, SavedRun } from '../../../src/protocol/evaluation-service.js';
 
 let counter = 0;
 const freshName = () => `${DB_NAME}-faults-test-${counter++}`;
@@ -272,5 +273,85 @@ describe('RunState when the browser does not store runs', () => {
     expect(state.phase).toBe('done');
     expect(state.viewed?.results).toEqual(results);
     expect(state.storageProblem).toBe('full');
+  });
+});
+
+/** Runs kept in memory, refusing writes for room while `full` is set, as a full disk does. */
+class FillingRecords implements RunRecords {
+  full = false;
+  readonly #runs = new Map<string, SavedRun>();
+  list = async () =>
+    [...this.#runs.values()].map(({ id, createdAt, status, label }) => ({ id, createdAt, status, label }));
+  get = async (id: string) => this.#runs.get(id);
+  put = async (run: SavedRun) => {
+    if (this.full) throw quotaError();
+    this.#runs.set(run.id, run);
+  };
+  delete = async (id: string) => void this.#runs.delete(id);
+}
+
+describe('the page-wide storage warning', () => {
+  it('goes once a run is stored again after the disk was full', async () => {
+    const health = new StorageHealth();
+    const records = new FillingRecords();
+    const state = new RunState({ run: async () => results }, records);
+    state.onStorageProblem = (p) => health.report(p);
+    state.onStorageSaved = () => health.saved();
+    await state.init(['tiny']);
+    records.full = true;
+    await state.start(source);
+    expect(health.problem).toBe('full');
+    // Space freed: the next run is stored, and the warning goes.
+    records.full = false;
+    await state.start(source);
+    expect(await records.list()).toHaveLength(1);
+    expect(health.problem).toBeNull();
+  });
+
+  it('goes once the score cache writes again after the disk was full', async () => {
+    const health = new StorageHealth();
+    const cache = await IdbScoreCache.open(
+      freshName(),
+      (p) => health.report(p),
+      () => health.saved(),
+    );
+    const entry = {
+      key: 'k',
+      score: {
+        tokenIds: Int32Array.from([5]),
+        tokenTexts: ['a'],
+        logProbs: Float32Array.from([-1]),
+        entropies: Float32Array.from([2]),
+        ranks: Int32Array.from([1]),
+        meanLogProb: -1,
+        sumLogProb: -1,
+        tokens: 1,
+        meanEntropy: 2,
+        contextTokens: 3,
+      },
+    };
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = () => {
+      throw quotaError();
+    };
+    try {
+      await cache.putScores('m', [entry]);
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+    expect(health.problem).toBe('full');
+    expect(await cache.getScores(['k'])).toEqual([undefined]);
+    await cache.putScores('m', [entry]);
+    expect((await cache.getScores(['k']))[0]?.meanLogProb).toBe(-1);
+    expect(health.problem).toBeNull();
+    cache.close();
+  });
+
+  it('stays for a browser that stores nothing, whatever is written after', () => {
+    const health = new StorageHealth();
+    health.report('full');
+    health.report('unavailable');
+    health.saved();
+    expect(health.problem).toBe('unavailable');
   });
 });
