@@ -285,4 +285,8 @@ if (ui) {
       `${f(ui.medianFrameMs)} ms, p95 ${f(ui.p95FrameMs)} ms, longest ${f(ui.longestFrameMs, 0)} ms; ` +
       `${f(100 * ui.slowFrameShare, 2)}% of frames over 50 ms; ${ui.longTasks} long tasks, longest ${f(ui.longestTaskMs, 0)} ms`,
   );
+  console.log(
+    `  the longest gap began ${f(ui.longestGap.atSeconds)} s in (${ui.longestGap.stage || 'before the first stage'}); ` +
+      `long tasks on the page's main thread covered ${f(ui.longestGap.longTaskMs, 0)} ms of it`,
+  );
 }

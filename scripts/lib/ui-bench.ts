@@ -23,22 +23,35 @@ export interface UiRun {
   readonly slowFrameShare: number;
   readonly longTasks: number;
   readonly longestTaskMs: number;
+  /**
+   * Where the longest gap between frames fell: seconds into the run, the stage the run panel
+   * showed, and how much of it a long task on the page's main thread covered (0: the main thread
+   * was free, so the frame waited for something else, such as the CPU the workers were using).
+   */
+  readonly longestGap: { readonly atSeconds: number; readonly stage: string; readonly longTaskMs: number };
 }
 
 /** What the page gathers (installed before the app's own scripts). */
 interface Probe {
   frames: number[];
-  tasks: number[];
+  tasks: [start: number, duration: number][];
+  /** When the run panel's last stage line changed, and to what. */
+  stages: [time: number, label: string][];
 }
 
 /** Records frame times and long tasks from the page's first script on (window.uiProbe). */
 const PROBE = `
-  const probe = { frames: [], tasks: [] };
+  const probe = { frames: [], tasks: [], stages: [] };
   window.uiProbe = probe;
-  const tick = (t) => { probe.frames.push(t); requestAnimationFrame(tick); };
+  const tick = (t) => {
+    probe.frames.push(t);
+    const stage = document.querySelector('[data-testid="run-progress"] li:last-child .label')?.textContent ?? '';
+    if (stage !== probe.stages.at(-1)?.[1]) probe.stages.push([t, stage]);
+    requestAnimationFrame(tick);
+  };
   requestAnimationFrame(tick);
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) probe.tasks.push(entry.duration);
+    for (const entry of list.getEntries()) probe.tasks.push([entry.startTime, entry.duration]);
   }).observe({ type: 'longtask', buffered: true });
 `;
 
@@ -69,6 +82,7 @@ export async function measureUi(): Promise<UiRun> {
       const probe = (window as unknown as { uiProbe: Probe }).uiProbe;
       probe.frames.length = 0;
       probe.tasks.length = 0;
+      probe.stages.length = 0;
       return performance.now();
     });
     await page.getByTestId('run-demo').click();
@@ -82,13 +96,20 @@ export async function measureUi(): Promise<UiRun> {
     );
     const phase = await page.getByTestId('run-status').getAttribute('data-phase');
     if (phase !== 'done') throw new Error(`the demo run failed: ${await page.getByTestId('run-error').textContent()}`);
-    const { frames, tasks, ended } = await page.evaluate(() => {
+    const { frames, tasks, stages, ended } = await page.evaluate(() => {
       const probe = (window as unknown as { uiProbe: Probe }).uiProbe;
-      return { frames: [...probe.frames], tasks: [...probe.tasks], ended: performance.now() };
+      return {
+        frames: [...probe.frames],
+        tasks: [...probe.tasks],
+        stages: [...probe.stages],
+        ended: performance.now(),
+      };
     });
     const gaps = frames.slice(1).map((t, i) => t - frames[i]!);
     const sorted = [...gaps].sort((a, b) => a - b);
     const seconds = (ended - started) / 1000;
+    const worst = gaps.indexOf(sorted.at(-1) ?? 0);
+    const [from, to] = [frames[worst] ?? 0, frames[worst + 1] ?? 0];
     return {
       seconds,
       frames: frames.length,
@@ -98,7 +119,15 @@ export async function measureUi(): Promise<UiRun> {
       longestFrameMs: sorted.at(-1) ?? 0,
       slowFrameShare: gaps.filter((g) => g > 50).length / Math.max(1, gaps.length),
       longTasks: tasks.length,
-      longestTaskMs: Math.max(0, ...tasks),
+      longestTaskMs: Math.max(0, ...tasks.map(([, duration]) => duration)),
+      longestGap: {
+        atSeconds: (from - started) / 1000,
+        stage: stages.filter(([t]) => t <= from).at(-1)?.[1] ?? '',
+        longTaskMs: tasks.reduce(
+          (covered, [start, duration]) => covered + Math.max(0, Math.min(to, start + duration) - Math.max(from, start)),
+          0,
+        ),
+      },
     };
   } finally {
     await browser.close();
