@@ -56,6 +56,7 @@ import {
   type FolderDType,
   type ModelFolderManifest,
 } from '../src/core/index.js';
+import { encodeWithContext, type ContextTokens } from './context-tokens.js';
 import { createEncoderHost } from './encoder.js';
 import { unlessLost, watchGpuLoss, type GpuLoss } from './gpu-loss.js';
 import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
@@ -227,9 +228,10 @@ export function createModelService(config: ModelServiceConfig): ModelService {
    * What a context's responses share while they are prepared: the template rendered with the
    * marker (it does not depend on the response), and the first sequence's tokens, the decoded
    * prefixes the others reuse as far as their tokens agree with it, and its span, where the
-   * others' spans are looked for first (same start, same number of template tokens after).
+   * others' spans are looked for first (same start, same number of template tokens after); and
+   * the context's own tokens (context-tokens.ts).
    */
-  interface GroupMemo {
+  interface GroupMemo extends ContextTokens {
     marked?: string;
     first?: FirstSequence;
   }
@@ -256,7 +258,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     } catch (error) {
       return fail('ResponseNotFoundError', (error as Error).message);
     }
-    const ids = tokenizer.encode(full, { add_special_tokens: !tokenizer.chat_template });
+    const ids = encodeWithContext(tokenizer, full, chars.start, memo);
     const first: FirstSequence = (memo.first ??= { ids, texts: new Map() });
     const agreed = first.ids === ids ? ids.length : commonPrefixLength([first.ids, ids], ids.length);
     const ownTexts = new Map<number, string>();
