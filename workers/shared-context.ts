@@ -82,18 +82,10 @@ function emptyPast(session: OrtSession): PastKeyValues | null {
   return Object.keys(past).length > 0 ? past : null;
 }
 
-/**
- * Runs the shared prefix on the session with the fused token statistics, keeping only its cache.
- * The suffixes run on that session too: onnxruntime's CPU threads spin for a while after a run,
- * so alternating with the model's own session left its threads spinning against this one's (a
- * prefix and its suffix batches took half as long again). Null where the session's inputs do not
- * say the cache's shape.
- */
-export async function runPrefixFused(session: OrtSession, ids: readonly number[]): Promise<PrefixPass | null> {
-  const empty = emptyPast(session);
-  if (!empty) return null;
+/** A first pass's inputs over `ids` (batch of one), keeping the last position's logits. */
+function prefixFeeds(ids: readonly number[]): Record<string, Tensor> {
   const n = ids.length;
-  const feeds = {
+  return {
     input_ids: int64(ids, [1, n]),
     attention_mask: int64(new Array<number>(n).fill(1), [1, n]),
     position_ids: int64(
@@ -101,37 +93,41 @@ export async function runPrefixFused(session: OrtSession, ids: readonly number[]
       [1, n],
     ),
     num_logits_to_keep: new Tensor('int64', [1n], []),
-    [FUSED_STATS.targets]: new Tensor('int64', [0n], [1, 1, 1]),
-    ...empty,
   };
-  const presents = Object.keys(empty).map((name) => name.replace(/^past_key_values/, 'present'));
-  const output = await runSession(session, feeds, presents);
-  disposeAll(feeds);
-  const past: PastKeyValues = {};
-  for (const [name, tensor] of Object.entries(output)) past[name.replace(/^present/, 'past_key_values')] = tensor;
-  return { length: n, lastLogits: null, past };
 }
 
-/** Runs the shared prefix alone, keeping only its last position's logits. */
-export async function runPrefix(model: PreTrainedModel, ids: readonly number[]): Promise<PrefixPass> {
-  const n = ids.length;
-  const output = (await model({
-    input_ids: int64(ids, [1, n]),
-    attention_mask: int64(new Array<number>(n).fill(1), [1, n]),
-    position_ids: int64(
-      Array.from({ length: n }, (_, p) => p),
-      [1, n],
-    ),
-    num_logits_to_keep: new Tensor('int64', [1n], []),
-  })) as Record<string, Tensor>;
-  const logits = output.logits!;
-  const lastLogits = (await logitsData(logits)).slice(-logits.dims.at(-1)!);
-  logits.dispose();
+/** The cache a pass left (`present.*`), named as the next pass takes it. */
+function pastFrom(output: Record<string, Tensor>): PastKeyValues {
   const past: PastKeyValues = {};
   for (const [name, tensor] of Object.entries(output)) {
     if (name.startsWith('present')) past[name.replace(/^present/, 'past_key_values')] = tensor;
   }
-  return { length: n, lastLogits, past };
+  return past;
+}
+
+/**
+ * Runs the shared prefix on the session with the fused token statistics, keeping only its cache.
+ * The suffixes run on that session too: onnxruntime's CPU threads spin for a while after a run,
+ * so alternating with the model's own session left its threads spinning against this one's on
+ * the same cores. Null where the session's inputs do not say the cache's shape.
+ */
+export async function runPrefixFused(session: OrtSession, ids: readonly number[]): Promise<PrefixPass | null> {
+  const empty = emptyPast(session);
+  if (!empty) return null;
+  const feeds = { ...prefixFeeds(ids), [FUSED_STATS.targets]: new Tensor('int64', [0n], [1, 1, 1]), ...empty };
+  const presents = Object.keys(empty).map((name) => name.replace(/^past_key_values/, 'present'));
+  const output = await runSession(session, feeds, presents);
+  disposeAll(feeds);
+  return { length: ids.length, lastLogits: null, past: pastFrom(output) };
+}
+
+/** Runs the shared prefix alone, keeping only its last position's logits. */
+export async function runPrefix(model: PreTrainedModel, ids: readonly number[]): Promise<PrefixPass> {
+  const output = (await model(prefixFeeds(ids))) as Record<string, Tensor>;
+  const logits = output.logits!;
+  const lastLogits = (await logitsData(logits)).slice(-logits.dims.at(-1)!);
+  logits.dispose();
+  return { length: ids.length, lastLogits, past: pastFrom(output) };
 }
 
 /**
