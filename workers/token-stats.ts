@@ -2,13 +2,16 @@
  * Per-token log-prob, entropy and rank computed by onnxruntime rather than in JavaScript. Each
  * response token needs a softmax over the whole vocabulary; in JavaScript that costs more than
  * the optimized forward passes themselves, natively a small fraction. The graph is written here
- * (a few nodes, dynamic shapes), so nothing extra ships and any vocabulary size works:
+ * (a few nodes, dynamic shapes), so nothing extra ships and any vocabulary size works. With
+ * l = Clip(logits, −3e38) (masked −∞ logits made finite), z = l − max(l), Z = Σ exp(z):
  *
- *   logprob = GatherElements(LogSoftmax(logits), targets)
- *   entropy = −ReduceSum(Exp(LogSoftmax(logits)) · Clip(LogSoftmax(logits), −3e38))
- *   larger  = ReduceSum(Cast(logits > GatherElements(logits, targets)))   (rank − 1)
+ *   logprob = GatherElements(z, targets) − log Z
+ *   entropy = log Z − Σ exp(z)·z / Z
+ *   larger  = ReduceSum(Cast(l > GatherElements(l, targets)))   (rank − 1)
  *
- * for logits [N, V] and targets [N, 1]. Wire format: onnx.proto3 (field numbers noted inline).
+ * for logits [N, V] and targets [N, 1]. Written out so rather than from LogSoftmax, they cost
+ * onnxruntime-web's wasm build about half as much (natively the same). Wire format: onnx.proto3
+ * (field numbers noted inline).
  */
 import { Tensor, type PreTrainedModel } from '@huggingface/transformers';
 import protobuf from 'protobufjs/minimal.js';
@@ -20,6 +23,8 @@ const LEN = 2;
 const FLOAT = 1;
 const INT64 = 7;
 const OPSET = 13;
+/** From this opset on, ReduceMax takes its axes as an input rather than an attribute. */
+const REDUCE_AXES_INPUT_OPSET = 18;
 
 const str = (w: Writer, field: number, value: string) => w.uint32((field << 3) | LEN).string(value);
 const int = (w: Writer, field: number, value: number) => w.uint32((field << 3) | VARINT).int64(value);
@@ -29,8 +34,17 @@ const msg = (w: Writer, field: number, body: (inner: Writer) => void) => {
   w.ldelim();
 };
 
-/** NodeProto (GraphProto.node = 1): input 1, output 2, op_type 4, attribute 5 (name 1, i 3, type 20 = INT). */
-function node(g: Writer, op: string, inputs: string[], outputs: string[], attributes: Record<string, number> = {}) {
+/**
+ * NodeProto (GraphProto.node = 1): input 1, output 2, op_type 4, attribute 5 (AttributeProto:
+ * name 1, i 3 or ints 8, type 20 = INT 2 or INTS 7).
+ */
+function node(
+  g: Writer,
+  op: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: Record<string, number | readonly number[]> = {},
+) {
   msg(g, 1, (n) => {
     for (const input of inputs) str(n, 1, input);
     for (const output of outputs) str(n, 2, output);
@@ -38,8 +52,13 @@ function node(g: Writer, op: string, inputs: string[], outputs: string[], attrib
     for (const [name, value] of Object.entries(attributes)) {
       msg(n, 5, (a) => {
         str(a, 1, name);
-        int(a, 3, value);
-        int(a, 20, 2);
+        if (typeof value === 'number') {
+          int(a, 3, value);
+          int(a, 20, 2);
+        } else {
+          for (const v of value) int(a, 8, v);
+          int(a, 20, 7);
+        }
       });
     }
   });
@@ -68,23 +87,33 @@ function statsNames(p: string) {
 /**
  * The statistics' nodes and constants in a GraphProto being written, from `logits` [..., V] and
  * `targets` [..., 1] (every axis is the last: rank 2 for the standalone graph, rank 3 inside a
- * model). Internal names start with `p` so that they cannot clash with a model's own.
+ * model), for a graph of `opset`. Internal names start with `p` so that they cannot clash with a
+ * model's own.
  */
-function statsNodes(g: Writer, logits: string, targets: string, p: string) {
+function statsNodes(g: Writer, logits: string, targets: string, p: string, opset: number) {
   const out = statsNames(p);
   const axes = `${p}axes`;
-  node(g, 'LogSoftmax', [logits], [`${p}lsm`], { axis: -1 });
-  node(g, 'GatherElements', [`${p}lsm`, targets], [out.logProb], { axis: -1 });
-  node(g, 'Exp', [`${p}lsm`], [`${p}p`]);
-  // −∞ log-probs (masked tokens) have p = 0: clipped to a finite floor, 0 · floor = 0, not NaN.
-  node(g, 'Clip', [`${p}lsm`, `${p}floor`], [`${p}lsm_finite`]);
-  node(g, 'Mul', [`${p}p`, `${p}lsm_finite`], [`${p}plogp`]);
-  node(g, 'ReduceSum', [`${p}plogp`, axes], [`${p}negentropy`], { keepdims: 1 });
-  node(g, 'Neg', [`${p}negentropy`], [out.entropy]);
-  node(g, 'GatherElements', [logits, targets], [`${p}target_logit`], { axis: -1 });
-  node(g, 'Greater', [logits, `${p}target_logit`], [`${p}above`]);
-  node(g, 'Cast', [`${p}above`], [`${p}above_f`], { to: FLOAT });
-  node(g, 'ReduceSum', [`${p}above_f`, axes], [out.larger], { keepdims: 1 });
+  const own = (name: string) => `${p}${name}`;
+  // −∞ logits (masked tokens) become a finite floor: their probability is exactly 0, and every
+  // product below stays finite (0 · floor = 0, where 0 · −∞ would be NaN).
+  node(g, 'Clip', [logits, own('floor')], [own('clipped')]);
+  if (opset < REDUCE_AXES_INPUT_OPSET)
+    node(g, 'ReduceMax', [own('clipped')], [own('max')], { keepdims: 1, axes: [-1] });
+  else node(g, 'ReduceMax', [own('clipped'), axes], [own('max')], { keepdims: 1 });
+  node(g, 'Sub', [own('clipped'), own('max')], [own('z')]);
+  node(g, 'Exp', [own('z')], [own('e')]);
+  node(g, 'ReduceSum', [own('e'), axes], [own('sum')], { keepdims: 1 });
+  node(g, 'Log', [own('sum')], [own('log_sum')]);
+  node(g, 'Mul', [own('e'), own('z')], [own('ez')]);
+  node(g, 'ReduceSum', [own('ez'), axes], [own('sum_ez')], { keepdims: 1 });
+  node(g, 'Div', [own('sum_ez'), own('sum')], [own('mean_z')]);
+  node(g, 'Sub', [own('log_sum'), own('mean_z')], [out.entropy]);
+  node(g, 'GatherElements', [own('z'), targets], [own('target_z')], { axis: -1 });
+  node(g, 'Sub', [own('target_z'), own('log_sum')], [out.logProb]);
+  node(g, 'GatherElements', [own('clipped'), targets], [own('target_logit')], { axis: -1 });
+  node(g, 'Greater', [own('clipped'), own('target_logit')], [own('above')]);
+  node(g, 'Cast', [own('above')], [own('above_f')], { to: FLOAT });
+  node(g, 'ReduceSum', [own('above_f'), axes], [out.larger], { keepdims: 1 });
   // TensorProto initializer (GraphProto.initializer = 5): dims 1, data_type 2, int64_data 7, name 8.
   msg(g, 5, (t) => {
     int(t, 1, 1);
@@ -104,16 +133,16 @@ function statsNodes(g: Writer, logits: string, targets: string, p: string) {
   return out;
 }
 
-/** The standalone graph's bytes (ModelProto: ir_version 1, opset_import 8, graph 7). */
-export function tokenStatsGraph(): Uint8Array {
+/** The standalone graph's bytes (ModelProto: ir_version 1, opset_import 8, graph 7), at `opset`. */
+export function tokenStatsGraph(opset = OPSET): Uint8Array {
   const w = protobuf.Writer.create();
-  int(w, 1, 7);
+  int(w, 1, 8);
   msg(w, 8, (o) => {
     str(o, 1, '');
-    int(o, 2, OPSET);
+    int(o, 2, opset);
   });
   msg(w, 7, (g) => {
-    const out = statsNodes(g, 'logits', 'targets', '');
+    const out = statsNodes(g, 'logits', 'targets', '', opset);
     str(g, 2, 'token_stats');
     valueInfo(g, 11, 'logits', FLOAT, ['N', 'V']);
     valueInfo(g, 11, 'targets', INT64, ['N', 1]);
@@ -157,10 +186,11 @@ function defaultOpset(model: Uint8Array): number {
  * was. Null for a model whose opset is older than the statistics' nodes (ReduceSum's axes input).
  */
 export function withTokenStats(model: Uint8Array): Uint8Array | null {
-  if (defaultOpset(model) < OPSET) return null;
+  const opset = defaultOpset(model);
+  if (opset < OPSET) return null;
   const w = protobuf.Writer.create();
   msg(w, 7, (g) => {
-    const out = statsNodes(g, 'logits', FUSED_STATS.targets, 'rolescope_stats/');
+    const out = statsNodes(g, 'logits', FUSED_STATS.targets, 'rolescope_stats/', opset);
     valueInfo(g, 11, FUSED_STATS.targets, INT64, ['rolescope_rows', 'rolescope_kept', 1]);
     for (const output of Object.values(out)) valueInfo(g, 12, output, FLOAT, ['rolescope_rows', 'rolescope_kept', 1]);
   });
@@ -192,7 +222,11 @@ export interface OrtSession {
  * An engine on the same onnxruntime as the model (its session's own class creates the session,
  * so the browser never loads a second runtime), on the CPU (wasm in the browser).
  */
-export async function nativeTokenStats(model: PreTrainedModel, inBrowser: boolean): Promise<TokenStatsEngine> {
+export async function nativeTokenStats(
+  model: PreTrainedModel,
+  inBrowser: boolean,
+  opset = OPSET,
+): Promise<TokenStatsEngine> {
   const modelSession = (model as unknown as { sessions: Record<string, object> }).sessions.model!;
   const Session = Object.getPrototypeOf(modelSession).constructor as {
     create(bytes: Uint8Array, options?: object): Promise<OrtSession>;
@@ -200,7 +234,7 @@ export async function nativeTokenStats(model: PreTrainedModel, inBrowser: boolea
   // One thread that does not spin between runs: it alternates with the model's session, whose
   // threads would otherwise compete with spinning ones for the cores.
   const session = await Session.create(
-    tokenStatsGraph(),
+    tokenStatsGraph(opset),
     inBrowser
       ? { executionProviders: ['wasm'] }
       : { intraOpNumThreads: 1, interOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: '0' } } } },

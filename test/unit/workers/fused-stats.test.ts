@@ -66,11 +66,32 @@ describe('withTokenStats', () => {
     for (const name of [FUSED_STATS.targets, FUSED_STATS.logProb, FUSED_STATS.entropy, FUSED_STATS.larger, 'logits'])
       expect(names).toContain(name);
     // Every name the addition introduces is in its own namespace: none can clash with the model's.
-    const ops = ['LogSoftmax', 'GatherElements', 'Exp', 'Clip', 'Mul', 'ReduceSum', 'Neg', 'Greater', 'Cast'];
-    const attributes = ['axis', 'keepdims', 'to'];
+    const ops = [
+      'Clip',
+      'ReduceMax',
+      'Sub',
+      'Exp',
+      'ReduceSum',
+      'Log',
+      'Mul',
+      'Div',
+      'GatherElements',
+      'Greater',
+      'Cast',
+    ];
+    const attributes = ['axis', 'axes', 'keepdims', 'to'];
     const own = names.filter((n) => !ops.includes(n) && !attributes.includes(n) && n !== 'logits');
     expect(own.length).toBeGreaterThan(10);
     expect(own.every((n) => n.startsWith('rolescope_'))).toBe(true);
+  });
+
+  it('gives ReduceMax its axes as an attribute before opset 18 and as an input from it', () => {
+    const attributeNames = (opset: number) =>
+      strings(withTokenStats(modelWithOpset(opset))!.subarray(modelWithOpset(opset).length));
+    expect(attributeNames(14)).toContain('axes');
+    expect(attributeNames(17)).toContain('axes');
+    expect(attributeNames(18)).not.toContain('axes');
+    expect(attributeNames(18)).toContain('ReduceMax');
   });
 
   it('refuses a model whose default-domain opset is older than 13', () => {
