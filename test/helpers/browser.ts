@@ -204,6 +204,17 @@ export function useBuiltApp(): () => string {
 }
 
 /**
+ * The page errors other than transformers.js's report of a model run that failed because the
+ * WebGPU device was lost under it: the error (naming the lost device), then the inputs the run
+ * was given. It comes only when that run fails before the worker is terminated, so a test that
+ * loses the device may or may not see it.
+ */
+export function errorsBesidesLostDevice(errors: readonly string[]): string[] {
+  const lost = errors.filter((e) => /device (was|is) lost/i.test(e));
+  return errors.filter((e) => !lost.includes(e) && !(lost.length > 0 && /^Inputs given to model:/.test(e)));
+}
+
+/**
  * Makes a worker's WebGPU device lost at its next GPU command: the device is destroyed, as a
  * driver reset or a reclaimed GPU leaves it (its `lost` promise resolves, every later use fails).
  */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore, type Benchmark, type EvaluationStore, type ResultsFile } from '../../../src/core/index.js';
 import { DB_NAME, DB_VERSION, RECORD_FORMAT, RolescopeConnection, openRolescopeDb } from '../../../src/lib/db.js';
 import { FallbackEvaluationStore, IdbEvaluationStore } from '../../../src/lib/evaluation-store.js';
-import { IdbRunStore } from '../../../src/lib/run-store.js';
+import { IdbRunStore, summarizeRun } from '../../../src/lib/run-store.js';
 import { IdbScoreCache } from '../../../src/lib/score-cache.js';
 import { RunState, type RunRecords } from '../../../src/lib/run-state.svelte.js';
 import { StorageHealth } from '../../../src/lib/storage-health.svelte.js';
@@ -280,8 +280,7 @@ describe('RunState when the browser does not store runs', () => {
 class FillingRecords implements RunRecords {
   full = false;
   readonly #runs = new Map<string, SavedRun>();
-  list = async () =>
-    [...this.#runs.values()].map(({ id, createdAt, status, label }) => ({ id, createdAt, status, label }));
+  list = async () => [...this.#runs.values()].map(summarizeRun);
   get = async (id: string) => this.#runs.get(id);
   put = async (run: SavedRun) => {
     if (this.full) throw quotaError();
