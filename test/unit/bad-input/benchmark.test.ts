@@ -21,17 +21,17 @@ import {
   corpusBytes,
   corpusFiles,
   expectIssue,
+  expectRefused,
   expectNoPollution,
   expectPlainObjects,
   IMG,
   longText,
   SCRIPT,
   TEN_MIB,
+  type Refusal,
 } from './corpus.js';
 
-type Expectation =
-  | { readonly refused: readonly (readonly [path: string, message: RegExp | string])[] }
-  | { readonly accepted: (benchmark: Benchmark) => void };
+type Expectation = { readonly refused: Refusal } | { readonly accepted: (benchmark: Benchmark) => void };
 
 const PROTO = 'the field name "__proto__" is not allowed (JavaScript reserves it); rename the field';
 const NOT_UTF8 = /^the file is not UTF-8 text: byte 0x[0-9A-F]{2} at line \d+ \(offset [\d,]+\) does not begin/;
@@ -200,9 +200,7 @@ describe('benchmark files from the bad-input corpus', () => {
       expectNoPollution();
       expectPlainObjects(result);
       if ('refused' in expectation) {
-        expect(result.ok).toBe(false);
-        if (result.ok) return;
-        for (const [path, message] of expectation.refused) expectIssue(result.errors, path, message);
+        expectRefused(result, expectation.refused);
         return;
       }
       expect(result.ok, JSON.stringify(!result.ok && result.errors)).toBe(true);

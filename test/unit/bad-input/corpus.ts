@@ -60,6 +60,18 @@ export function expectIssue(issues: readonly Issue[], path: string, message: Reg
   expect(issues, JSON.stringify(issues, null, 1)).toContainEqual({ path, message: matcher });
 }
 
+/** The issues a refused file must have: each a path and (part of) its message. */
+export type Refusal = readonly (readonly [path: string, message: RegExp | string])[];
+
+/** `result` is a refusal with (at least) every issue of `refusal`. */
+export function expectRefused(
+  result: { readonly ok: true } | { readonly ok: false; readonly errors: readonly Issue[] },
+  refusal: Refusal,
+): void {
+  expect(result.ok).toBe(false);
+  if (!result.ok) for (const [path, message] of refusal) expectIssue(result.errors, path, message);
+}
+
 /** A string of `n` characters, none of them special to JSON or HTML. */
 export const longText = (n: number, fill = 'x'): string => fill.repeat(n);
 

@@ -8,11 +8,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeUtf8, parseResponsesText, type ResponsesParse } from '../../../src/core/index.js';
-import { corpusBytes, corpusFiles, expectIssue, expectNoPollution, IMG, longText, SCRIPT, TEN_MIB } from './corpus.js';
+import {
+  corpusBytes,
+  corpusFiles,
+  expectIssue,
+  expectNoPollution,
+  expectRefused,
+  IMG,
+  longText,
+  SCRIPT,
+  TEN_MIB,
+  type Refusal,
+} from './corpus.js';
 
-type Expectation =
-  | { readonly refused: readonly (readonly [path: string, message: RegExp | string])[] }
-  | { readonly accepted: Record<string, string> };
+type Expectation = { readonly refused: Refusal } | { readonly accepted: Record<string, string> };
 
 const IDS = ['a', 'b', 'c'];
 /** The IDs of prototype-ids.json: names every plain object inherits or reserves. */
@@ -98,9 +107,7 @@ describe('responses files from the bad-input corpus', () => {
       const parsed = readResponses(corpusBytes(`responses/${file}`), ids);
       expectNoPollution();
       if ('refused' in expectation) {
-        expect(parsed.ok).toBe(false);
-        if (parsed.ok) return;
-        for (const [path, message] of expectation.refused) expectIssue(parsed.errors, path, message);
+        expectRefused(parsed, expectation.refused);
         return;
       }
       expect(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors)).toBe(true);
