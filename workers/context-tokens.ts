@@ -23,11 +23,22 @@ interface AddedToken {
   readonly normalized: boolean;
 }
 
-/** The tokenizer's added tokens, where it lists them (transformers.js keeps them on its inner tokenizer). */
+const addedTokensOf = new WeakMap<PreTrainedTokenizer, readonly AddedToken[]>();
+
+/**
+ * The tokenizer's added tokens, where it lists them (transformers.js keeps them on its inner
+ * tokenizer), listed once per tokenizer: this runs for every response scored.
+ */
 function addedTokens(tokenizer: PreTrainedTokenizer): readonly AddedToken[] {
-  const inner = (tokenizer as unknown as { _tokenizer?: { get_added_tokens_decoder?: () => Map<number, AddedToken> } })
-    ._tokenizer;
-  return [...(inner?.get_added_tokens_decoder?.().values() ?? [])];
+  let tokens = addedTokensOf.get(tokenizer);
+  if (!tokens) {
+    const inner = (
+      tokenizer as unknown as { _tokenizer?: { get_added_tokens_decoder?: () => Map<number, AddedToken> } }
+    )._tokenizer;
+    tokens = [...(inner?.get_added_tokens_decoder?.().values() ?? [])];
+    addedTokensOf.set(tokenizer, tokens);
+  }
+  return tokens;
 }
 
 /** The added token the tokenizer takes at `at` (the longest that starts there), if any. */

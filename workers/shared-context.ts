@@ -279,7 +279,7 @@ async function runSession(
   return Object.fromEntries(fetches.map((name) => [name, new wrap(output[name])]));
 }
 
-export function disposePast(past: PastKeyValues): void {
+function disposePast(past: PastKeyValues): void {
   for (const tensor of Object.values(past)) tensor.dispose();
 }
 
