@@ -5,7 +5,18 @@ import globals from 'globals';
 import svelteConfig from './svelte.config.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.cache/', 'public/', 'scripts/demo_models/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.cache/',
+      '.venv/',
+      'public/',
+      'scripts/demo_models/',
+      'scripts/.work/',
+      'test-results/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,

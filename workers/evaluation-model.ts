@@ -52,5 +52,7 @@ export function manifestEntry(name: string, info: LoadedModelInfo): ModelManifes
     filesHash: info.fingerprint.filesHash,
     dtype: info.fingerprint.dtype,
     device: info.device,
+    ...(info.fingerprint.renderDate ? { renderDate: info.fingerprint.renderDate } : {}),
+    scoring: info.scoring,
   };
 }

@@ -30,6 +30,7 @@ import type {
   ScoreGroup,
   ScoreOptions,
   ScoreResult,
+  ScoringPath,
   TokenCallback,
 } from '../src/protocol/model-service.js';
 import {
@@ -51,6 +52,7 @@ import {
   describeRef,
   DTYPE_SUFFIXES,
   folderDType,
+  graphOps,
   validateRef,
   externalDataChunks,
   type FolderDType,
@@ -58,6 +60,7 @@ import {
 } from '../src/core/index.js';
 import { encodeWithContext, type ContextTokens } from './context-tokens.js';
 import { createEncoderHost } from './encoder.js';
+import { isoDay, strftime, templatePrintsDate } from './template-date.js';
 import { unlessLost, watchGpuLoss, type GpuLoss } from './gpu-loss.js';
 import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
 import {
@@ -75,6 +78,7 @@ import {
   logitsData,
   runPrefix,
   runPrefixFused,
+  runSequenceStats,
   runSuffixBatch,
   runSuffixStats,
 } from './shared-context.js';
@@ -118,6 +122,8 @@ export interface ModelServiceConfig {
   readonly readModelFile?: (ref: ModelRef, file: string) => Promise<Uint8Array>;
   /** false gathers logits for the token statistics even where they could be fused (tests compare the two). */
   readonly fuseTokenStats?: boolean;
+  /** Today, for chat templates that print the date (tests fix it); read when a model loads. */
+  readonly now?: () => Date;
 }
 
 /** Floats of logits gathered for one call of the token-stats engine (64 MiB). */
@@ -129,6 +135,9 @@ const TOKEN_STATS_FLOATS = 16 * 1024 * 1024;
  */
 const CPU_SUFFIX_ROWS = 4;
 
+/** GroupQueryAttention's refusal of several rows of several new tokens after a cache. */
+const REFUSES_ROWS = /batch_size must be 1 when sequence_length > 1 and past context is given/;
+
 /** Defaults sized for a laptop: ~64 MiB of logits and 8k padded tokens per forward pass. */
 const DEFAULT_BUDGET = { maxPaddedTokens: 8192, maxLogitFloats: 16 * 1024 * 1024, maxBatchSize: 32 };
 
@@ -139,6 +148,17 @@ interface Loaded {
   readonly canKeepLastLogits: boolean;
   /** Whether responses can continue from a context's key/value cache (see shared-context.ts). */
   readonly canShareContext: boolean;
+  /**
+   * Rows per suffix batch: 1 for graphs that refuse several rows of several new tokens after a
+   * cache (GroupQueryAttention), found from the graph's operators or from its first refusal.
+   */
+  suffixRows: number;
+  /**
+   * Whether a row's scores depend on what else runs in the same pass (dynamic int8: one
+   * quantization scale per pass). Such a model scores every sequence alone, in fixed chunks
+   * from its start, so a score depends on its own sequence only.
+   */
+  readonly rowCoupled: boolean;
   /** Per-token log-prob, entropy and rank from logits (token-stats.ts). */
   readonly tokenStats: TokenStatsEngine;
   /**
@@ -213,12 +233,20 @@ export function createModelService(config: ModelServiceConfig): ModelService {
 
   const requireLoaded = (): Loaded => loaded ?? fail('NoModelLoadedError', 'no model is loaded: load one first');
 
+  /** The day templates print (template-date.ts): fixed when a model loads. */
+  let renderDay = new Date();
+
   function render(tokenizer: PreTrainedTokenizer, messages: readonly ChatMessage[], addGenerationPrompt: boolean) {
     if (!tokenizer.chat_template) return renderPlainChat(messages, addGenerationPrompt);
-    return tokenizer.apply_chat_template(messages as ChatMessage[], {
-      tokenize: false,
-      add_generation_prompt: addGenerationPrompt,
-    }) as string;
+    return tokenizer.apply_chat_template(
+      messages as ChatMessage[],
+      {
+        tokenize: false,
+        add_generation_prompt: addGenerationPrompt,
+        // Llama 3.x templates print `date_string` when it is given, else today from the clock.
+        ...(templatePrintsDate(tokenizer.chat_template) ? { date_string: strftime(renderDay, '%d %b %Y') } : {}),
+      } as Parameters<PreTrainedTokenizer['apply_chat_template']>[1],
+    ) as string;
   }
 
   const decode = (tokenizer: PreTrainedTokenizer, ids: number[]) =>
@@ -433,7 +461,10 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     );
     if (shared < 1) return null;
     const prefixIds = sequences[0]!.ids.slice(0, shared);
-    const prefix = (fused && (await runPrefixFused(fused, prefixIds))) || (await runPrefix(model, prefixIds));
+    const prefix =
+      (fused && (await runPrefixFused(fused, prefixIds, info.vocabSize))) ||
+      (await runPrefix(model, prefixIds, info.vocabSize));
+    if (!prefix) return null;
     const suffixes = sequences.map((s) => s.ids.slice(shared));
     const budget = { ...DEFAULT_BUDGET, ...config.batchBudget };
     const longest = Math.max(...suffixes.map((x) => x.length));
@@ -448,11 +479,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         // Every row carries a copy of the prefix's cache: bound rows × (prefix + suffix) tokens too.
         maxBatchSize: Math.max(
           1,
-          Math.min(
-            budget.maxBatchSize,
-            Math.floor(budget.maxPaddedTokens / (shared + longest)),
-            info.device === 'webgpu' ? Infinity : CPU_SUFFIX_ROWS,
-          ),
+          Math.min(budget.maxBatchSize, Math.floor(budget.maxPaddedTokens / (shared + longest)), current.suffixRows),
         ),
         vocabSize: info.vocabSize,
         canKeepLastLogits: true,
@@ -461,6 +488,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const padId = Number(tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0);
     const scores = new Array<ResponseScore>(sequences.length);
     let forwardTokens = shared;
+    let refused = false;
     try {
       for (const batch of batches) {
         const rows = batch.indices.map((i) => suffixes[i]!);
@@ -501,10 +529,54 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         batch.indices.forEach((i, r) => (scores[i] = rowScores[r]!));
         run.dispose();
       }
+    } catch (error) {
+      // Where the graph's operators could not be read (Hub downloads), its first refusal of
+      // several rows says so: from then on one row per suffix pass.
+      if (current.suffixRows === 1 || !REFUSES_ROWS.test((error as Error).message)) throw error;
+      current.suffixRows = 1;
+      refused = true;
     } finally {
       disposePrefix(prefix);
     }
+    if (refused) return scoreSharedContext(current, sequences, withTexts);
     return { scores, forwardTokens, batches: batches.length + 1, fused: fused !== null };
+  }
+
+  /**
+   * One sequence scored alone, in fixed chunks from its start (shared-context.ts, runSequenceStats),
+   * for row-coupled graphs; where the statistics cannot be fused, its context then its response.
+   */
+  async function scoreAlone(current: Loaded, sequence: PreparedSequence, withTexts: boolean) {
+    const fused = await current.fusedStats.get();
+    const stats = fused && (await runSequenceStats(fused, sequence.ids, sequence.span.start, current.info.vocabSize));
+    if (stats) {
+      const score = responseScore(
+        current.tokenizer,
+        sequence,
+        {
+          logProbs: stats.logProbs,
+          entropies: Float32Array.from(stats.entropies, (h) => Math.max(0, h)),
+          ranks: Int32Array.from(stats.larger, (l) => l + 1),
+        },
+        withTexts,
+      );
+      return { scores: [score], forwardTokens: sequence.ids.length, batches: 1, fused: true };
+    }
+    return scoreSharedContext(current, [sequence], withTexts);
+  }
+
+  /** A row-coupled model's sequences, each alone (null where one of them cannot be). */
+  async function scoreEachAlone(current: Loaded, sequences: readonly PreparedSequence[], withTexts: boolean) {
+    const out = { scores: [] as ResponseScore[], forwardTokens: 0, batches: 0, fused: true };
+    for (const sequence of sequences) {
+      const one = await scoreAlone(current, sequence, withTexts);
+      if (!one) return null;
+      out.scores.push(one.scores[0]!);
+      out.forwardTokens += one.forwardTokens;
+      out.batches += one.batches;
+      out.fused &&= one.fused;
+    }
+    return out;
   }
 
   /** Loads a model, after disposing of the one loaded. */
@@ -585,16 +657,39 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const { tokenizer, model, dtype } = result;
     const session = (model as unknown as { sessions: Record<string, { inputNames: string[] }> }).sessions.model;
     const revision = ref.source === 'hub' ? (ref.revision ?? 'main') : '';
+    renderDay = config.now?.() ?? new Date();
     const fingerprint: ModelFingerprint = {
       modelId: `${ref.source}:${ref.id}`,
       filesHash:
         entry?.filesHash ?? folder?.filesHash ?? hubFilesHash(revision, await resolveHubCommit(ref.id, revision)),
       dtype,
       deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
+      ...(templatePrintsDate(tokenizer.chat_template) ? { renderDate: isoDay(renderDay) } : {}),
     };
     const native =
       config.tokenStats === 'javascript' ? null : await nativeTokenStats(model, device !== 'cpu').catch(() => null);
     const statsEngine = native ?? jsTokenStats;
+    const graphFile = `onnx/model${DTYPE_SUFFIXES[dtype as FolderDType] ?? ''}.onnx`;
+    // The graph's operators decide how it may run, where its file can be read (not Hub downloads).
+    const ops =
+      ref.source !== 'hub' && config.readModelFile && !(folder && externalDataChunks(folder, dtype as FolderDType) > 0)
+        ? await config
+            .readModelFile(ref, graphFile)
+            .then(graphOps)
+            .catch(() => null)
+        : null;
+    const optimized = config.engine !== 'reference' && config.shareContexts !== false;
+    const shares = optimized && canShareContext(model, ops);
+    const suffixRows = ops?.has('GroupQueryAttention') ? 1 : device === 'webgpu' ? Infinity : CPU_SUFFIX_ROWS;
+    // transformers.js's q8 files are dynamic int8; read from the graph where it can be.
+    const rowCoupled = optimized && (ops ? ops.has('DynamicQuantizeLinear') : dtype === 'q8');
+    const scoring: ScoringPath = rowCoupled
+      ? 'alone'
+      : !shares
+        ? 'whole'
+        : suffixRows === 1
+          ? 'shared-context-one-row'
+          : 'shared-context';
     const info: LoadedModelInfo = {
       ref,
       tokenStats: native ? 'native' : 'javascript',
@@ -605,6 +700,7 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       maxTokens: maxTokensOf(model, tokenizer),
       vocabSize: (model.config as unknown as { vocab_size: number }).vocab_size,
       loadMs: performance.now() - started,
+      scoring,
     };
     const gpuLoss = device === 'webgpu' ? await watchGpuLoss() : undefined;
     loaded = {
@@ -612,7 +708,9 @@ export function createModelService(config: ModelServiceConfig): ModelService {
       tokenizer,
       info,
       canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
-      canShareContext: config.engine !== 'reference' && config.shareContexts !== false && canShareContext(model),
+      canShareContext: shares,
+      suffixRows,
+      rowCoupled,
       tokenStats: statsEngine,
       ...(gpuLoss ? { gpuLoss } : {}),
       fusedStats: new Lazy(async () => {
@@ -673,8 +771,9 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         const flat: PreparedSequence[] = [];
         const owners: [number, number][] = [];
         for (const [g, sequences] of prepared.entries()) {
-          const shared =
-            current.canShareContext && sequences.length > 1
+          const shared = current.rowCoupled
+            ? await scoreEachAlone(current, sequences, withTexts)
+            : current.canShareContext && (sequences.length > 1 || !current.canKeepLastLogits)
               ? await scoreSharedContext(current, sequences, withTexts)
               : null;
           if (shared) {

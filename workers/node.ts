@@ -40,6 +40,7 @@ export function createNodeModelService(
     shareContexts?: boolean;
     engine?: ModelServiceConfig['engine'];
     fuseTokenStats?: boolean;
+    now?: ModelServiceConfig['now'];
   } = {},
 ): ModelService {
   const modelsDir = options.modelsDir ?? BUNDLED_MODELS_DIR;
@@ -64,6 +65,7 @@ export function createNodeModelService(
     ...(options.shareContexts !== undefined ? { shareContexts: options.shareContexts } : {}),
     ...(options.engine ? { engine: options.engine } : {}),
     ...(options.fuseTokenStats !== undefined ? { fuseTokenStats: options.fuseTokenStats } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 }
 

@@ -25,13 +25,18 @@ export interface PrefixPass {
   tiled?: { readonly rows: number; readonly past: PastKeyValues };
 }
 
-/** Whether the graph takes a key/value cache and explicit positions (every transformers.js decoder export does). */
-export function canShareContext(model: PreTrainedModel): boolean {
+/**
+ * Whether the graph takes a key/value cache and knows where new tokens sit after it: explicit
+ * positions (Optimum exports), or GroupQueryAttention, which rotates each new token by its place
+ * after the cache (onnxruntime-genai's CPU builds take no position_ids). `ops` are the graph's
+ * operators where its file could be read.
+ */
+export function canShareContext(model: PreTrainedModel, ops: ReadonlySet<string> | null): boolean {
   const session = (model as unknown as { sessions: Record<string, { inputNames: string[]; outputNames: string[] }> })
     .sessions.model;
   if (!session) return false;
   return (
-    session.inputNames.includes('position_ids') &&
+    (session.inputNames.includes('position_ids') || Boolean(ops?.has('GroupQueryAttention'))) &&
     session.inputNames.some((n) => n.startsWith('past_key_values.')) &&
     session.outputNames.some((n) => n.startsWith('present.')) &&
     !session.inputNames.includes('use_cache_branch')
@@ -82,14 +87,17 @@ function emptyPast(session: OrtSession): PastKeyValues | null {
   return Object.keys(past).length > 0 ? past : null;
 }
 
-/** A first pass's inputs over `ids` (batch of one), keeping the last position's logits. */
-function prefixFeeds(ids: readonly number[]): Record<string, Tensor> {
+/**
+ * A pass's inputs over `ids` (batch of one) at positions `first` … continuing from a cache of
+ * `first` tokens, keeping the last position's logits where the graph can.
+ */
+function prefixFeeds(ids: readonly number[], first = 0): Record<string, Tensor> {
   const n = ids.length;
   return {
     input_ids: int64(ids, [1, n]),
-    attention_mask: int64(new Array<number>(n).fill(1), [1, n]),
+    attention_mask: int64(new Array<number>(first + n).fill(1), [1, first + n]),
     position_ids: int64(
-      Array.from({ length: n }, (_, p) => p),
+      Array.from({ length: n }, (_, p) => first + p),
       [1, n],
     ),
     num_logits_to_keep: new Tensor('int64', [1n], []),
@@ -105,29 +113,140 @@ function pastFrom(output: Record<string, Tensor>): PastKeyValues {
   return past;
 }
 
+/** Logits one pass may hold (floats): a graph that cannot keep only its last logits runs in chunks. */
+export const PASS_LOGIT_FLOATS = 16 * 1024 * 1024;
+
+/**
+ * Tokens per pass over a long sequence for a graph without `num_logits_to_keep`: such a graph
+ * returns logits for every position it runs (prefix length × vocabulary: 1 GiB per 1,000 tokens
+ * at Gemma 3's 262,144 words), so it runs in chunks, each continuing from the last one's cache.
+ */
+export function chunkTokens(vocab: number): number {
+  return Math.max(1, Math.floor(PASS_LOGIT_FLOATS / vocab));
+}
+
+/** The statistics of the tokens a chunked pass predicted, from position `from` on ([n − from]). */
+export interface SequenceStats {
+  readonly logProbs: Float32Array;
+  readonly entropies: Float32Array;
+  readonly larger: Float32Array;
+}
+
+/**
+ * Runs `ids` through `session` in chunks of `chunk` tokens (all at once when the graph keeps only
+ * its last logits), each continuing from the last one's cache, and keeps the cache. On a session
+ * with the fused statistics, `statsFrom` asks for the statistics of every token from that
+ * position on (each predicted by the position before it); otherwise the last position's logits
+ * are kept. Null where the session's inputs do not say the cache's shape.
+ */
+async function runChunked(
+  session: OrtSession,
+  ids: readonly number[],
+  options: { fused: boolean; chunk: number; statsFrom?: number },
+): Promise<{ past: PastKeyValues; lastLogits: Float32Array | null; stats: SequenceStats | null } | null> {
+  const empty = emptyPast(session);
+  if (!empty) return null;
+  const keepsLast = session.inputNames.includes('num_logits_to_keep');
+  const chunk = keepsLast && options.statsFrom === undefined ? ids.length : options.chunk;
+  const presents = Object.keys(empty).map((name) => name.replace(/^past_key_values/, 'present'));
+  const from = options.statsFrom ?? ids.length;
+  const wanted = Math.max(0, ids.length - from);
+  const stats =
+    options.statsFrom === undefined
+      ? null
+      : {
+          logProbs: new Float32Array(wanted),
+          entropies: new Float32Array(wanted),
+          larger: new Float32Array(wanted),
+        };
+  let past: PastKeyValues = empty;
+  let lastLogits: Float32Array | null = null;
+  for (let first = 0; first < ids.length; first += chunk) {
+    const piece = ids.slice(first, first + chunk);
+    const feeds: Record<string, Tensor> = { ...prefixFeeds(piece, first), ...past };
+    // Statistics wanted in this chunk, or only its last logits: a graph that keeps its last
+    // logits alone runs every position only when asked for statistics.
+    const keepAll = stats !== null || !keepsLast;
+    if (keepAll) feeds.num_logits_to_keep = new Tensor('int64', [0n], []);
+    const kept = keepAll ? piece.length : 1;
+    const fetches = [...presents];
+    if (options.fused) {
+      // Each kept position's target is the token after it (the last one's, when the sequence
+      // ends there, is never read).
+      const targets = Array.from({ length: kept }, (_, j) => ids[first + piece.length - kept + j + 1] ?? 0);
+      feeds[FUSED_STATS.targets] = int64(targets, [1, kept, 1]);
+      if (stats) fetches.push(FUSED_STATS.logProb, FUSED_STATS.entropy, FUSED_STATS.larger);
+    } else if (first + chunk >= ids.length) fetches.push('logits');
+    const output = await runSession(session, feeds, fetches);
+    if (stats) {
+      const data = (name: string) => output[name]!.data as Float32Array;
+      // Kept position j (sequence position first + j) predicts token first + j + 1.
+      for (let j = 0; j < kept; j++) {
+        const target = first + j + 1;
+        if (target < from || target >= ids.length) continue;
+        stats.logProbs[target - from] = data(FUSED_STATS.logProb)[j]!;
+        stats.entropies[target - from] = data(FUSED_STATS.entropy)[j]!;
+        stats.larger[target - from] = data(FUSED_STATS.larger)[j]!;
+      }
+    }
+    if (output.logits) {
+      const logits = await logitsData(output.logits);
+      lastLogits = logits.slice(logits.length - output.logits.dims.at(-1)!);
+    }
+    for (const name of Object.keys(feeds)) if (!name.startsWith('past_key_values.')) feeds[name]!.dispose();
+    if (past !== empty) disposePast(past);
+    for (const [name, tensor] of Object.entries(output)) if (!name.startsWith('present')) tensor.dispose();
+    past = pastFrom(output);
+  }
+  return { past, lastLogits, stats };
+}
+
 /**
  * Runs the shared prefix on the session with the fused token statistics, keeping only its cache.
  * The suffixes run on that session too: onnxruntime's CPU threads spin for a while after a run,
  * so alternating with the model's own session left its threads spinning against this one's on
  * the same cores. Null where the session's inputs do not say the cache's shape.
  */
-export async function runPrefixFused(session: OrtSession, ids: readonly number[]): Promise<PrefixPass | null> {
-  const empty = emptyPast(session);
-  if (!empty) return null;
-  const feeds = { ...prefixFeeds(ids), [FUSED_STATS.targets]: new Tensor('int64', [0n], [1, 1, 1]), ...empty };
-  const presents = Object.keys(empty).map((name) => name.replace(/^past_key_values/, 'present'));
-  const output = await runSession(session, feeds, presents);
-  disposeAll(feeds);
-  return { length: ids.length, lastLogits: null, past: pastFrom(output) };
+export async function runPrefixFused(
+  session: OrtSession,
+  ids: readonly number[],
+  vocab: number,
+): Promise<PrefixPass | null> {
+  const run = await runChunked(session, ids, { fused: true, chunk: chunkTokens(vocab) });
+  return run && { length: ids.length, lastLogits: null, past: run.past };
 }
 
-/** Runs the shared prefix alone, keeping only its last position's logits. */
-export async function runPrefix(model: PreTrainedModel, ids: readonly number[]): Promise<PrefixPass> {
-  const output = (await model(prefixFeeds(ids))) as Record<string, Tensor>;
-  const logits = output.logits!;
-  const lastLogits = (await logitsData(logits)).slice(-logits.dims.at(-1)!);
-  logits.dispose();
-  return { length: ids.length, lastLogits, past: pastFrom(output) };
+/** Runs the shared prefix alone on the model's own session, keeping only its last position's logits. */
+export async function runPrefix(
+  model: PreTrainedModel,
+  ids: readonly number[],
+  vocab: number,
+): Promise<PrefixPass | null> {
+  const run = await runChunked(modelSession(model), ids, { fused: false, chunk: chunkTokens(vocab) });
+  return run && { length: ids.length, lastLogits: run.lastLogits, past: run.past };
+}
+
+/**
+ * One sequence alone, in chunks (runChunked), on a session with the fused statistics: the
+ * statistics of its tokens from `from` on. Used for graphs whose scores depend on what else runs
+ * in the same pass (dynamic int8: one quantization scale per pass), so that a sequence's scores
+ * depend on the sequence alone.
+ */
+export async function runSequenceStats(
+  session: OrtSession,
+  ids: readonly number[],
+  from: number,
+  vocab: number,
+): Promise<SequenceStats | null> {
+  const run = await runChunked(session, ids, { fused: true, chunk: chunkTokens(vocab), statsFrom: from });
+  if (!run) return null;
+  disposePast(run.past);
+  return run.stats;
+}
+
+/** The model's own onnxruntime session. */
+export function modelSession(model: PreTrainedModel): OrtSession {
+  return (model as unknown as { sessions: Record<string, OrtSession> }).sessions.model!;
 }
 
 /**
@@ -217,8 +336,7 @@ export async function runSuffixBatch(
   const feeds = await suffixFeeds(prefix, suffixes, paddedLength, keepLast, padId);
   // Straight to the session, fetching the logits alone: the cache this pass extends (rows copies
   // of prefix + suffix) is never used again, and copying it out would cost more than the pass.
-  const session = (model as unknown as { sessions: Record<string, OrtSession> }).sessions.model!;
-  const output = await runSession(session, feeds, ['logits']);
+  const output = await runSession(modelSession(model), feeds, ['logits']);
   const logits = output.logits!;
   const data = await logitsData(logits);
   return { logits: data, keptRows: logits.dims[1]!, dispose: () => disposeAll(output, feeds) };
@@ -247,7 +365,8 @@ export async function runSuffixStats(
   padId: number,
 ): Promise<SuffixStats> {
   const feeds = await suffixFeeds(prefix, suffixes, paddedLength, keepLast, padId);
-  const keep = keepLast || paddedLength;
+  // A graph without num_logits_to_keep computes (and so compares with targets) every position.
+  const keep = session.inputNames.includes('num_logits_to_keep') ? keepLast || paddedLength : paddedLength;
   const targets = new Array<number>(suffixes.length * keep).fill(0);
   suffixes.forEach((suffix, r) => {
     for (let j = 0; j < keep; j++) targets[r * keep + j] = suffix[paddedLength - keep + j + 1] ?? 0;
@@ -273,7 +392,14 @@ async function runSession(
   feeds: Record<string, Tensor>,
   fetches: readonly string[],
 ): Promise<Record<string, Tensor>> {
-  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, t.ort_tensor]));
+  // onnxruntime-web refuses an input the graph does not declare (onnxruntime-node ignores it):
+  // only declared inputs are fed (num_logits_to_keep and position_ids are not in every export).
+  const declared = new Set(session.inputNames);
+  const ortFeeds = Object.fromEntries(
+    Object.entries(feeds)
+      .filter(([name]) => declared.has(name))
+      .map(([name, t]) => [name, t.ort_tensor]),
+  );
   const output = await session.run(ortFeeds, fetches);
   const wrap = Tensor as unknown as new (ortTensor: unknown) => Tensor;
   return Object.fromEntries(fetches.map((name) => [name, new wrap(output[name])]));

@@ -212,6 +212,7 @@ export type TokenStatsEngine = (rows: Float32Array, targets: Int32Array, vocab: 
 
 /** The part of an onnxruntime session (node or web) used here. */
 export interface OrtSession {
+  readonly inputNames: readonly string[];
   run(feeds: Record<string, unknown>, fetches?: readonly string[]): Promise<Record<string, { data: unknown }>>;
   /** Inputs' types and shapes (symbolic dimensions by name), where the runtime reports them. */
   readonly inputMetadata?: readonly { name: string; type?: string; shape: readonly (number | string)[] }[];

@@ -17,6 +17,12 @@ export interface ModelFingerprint {
    * enough to change the last digits of a log-prob.
    */
   readonly deviceClass: 'gpu' | 'cpu';
+  /**
+   * The day the chat template prints (YYYY-MM-DD), for templates that print today's date (Llama
+   * 3.2's): the same messages render another prompt on another day. Absent for all others, so
+   * their keys do not change.
+   */
+  readonly renderDate?: string;
 }
 
 export interface ScoreKeyInput {

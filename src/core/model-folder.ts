@@ -192,3 +192,38 @@ export async function describeModelFolder<F extends FolderFileInput>(
     addedAt: now,
   };
 }
+
+/**
+ * The operator types of an ONNX graph's nodes (ModelProto.graph = 7 → GraphProto.node = 1 →
+ * NodeProto.op_type = 4), read without decoding the weights. Scoring decides from these how a
+ * graph may be run: GroupQueryAttention refuses several rows of several new tokens after a cache,
+ * DynamicQuantizeLinear takes one scale over everything a pass runs.
+ */
+export function graphOps(bytes: Uint8Array): Set<string> {
+  const ops = new Set<string>();
+  const fields = (start: number, end: number, visit: (field: number, from: number, to: number) => void) => {
+    const reader = protobuf.Reader.create(bytes);
+    reader.pos = start;
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      if ((tag & 7) !== 2) {
+        reader.skipType(tag & 7);
+        continue;
+      }
+      const length = reader.uint32();
+      visit(tag >>> 3, reader.pos, reader.pos + length);
+      reader.pos += length;
+    }
+  };
+  const text = (from: number, to: number) => new TextDecoder().decode(bytes.subarray(from, to));
+  fields(0, bytes.length, (field, from, to) => {
+    if (field !== 7) return;
+    fields(from, to, (graphField, nodeFrom, nodeTo) => {
+      if (graphField !== 1) return;
+      fields(nodeFrom, nodeTo, (nodeField, a, b) => {
+        if (nodeField === 4) ops.add(text(a, b));
+      });
+    });
+  });
+  return ops;
+}

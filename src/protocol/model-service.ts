@@ -42,7 +42,16 @@ export interface LoadedModelInfo {
    * in JavaScript when the runtime could not build their graph (slower, same numbers).
    */
   readonly tokenStats: 'native' | 'javascript';
+  /**
+   * How responses are run: 'shared-context' (a context once, its responses continuing from its
+   * cache), 'shared-context-one-row' (the same, one response per pass: GroupQueryAttention graphs),
+   * 'alone' (every sequence by itself: graphs whose rows change each other's scores, such as
+   * dynamic int8), or 'whole' (whole sequences packed in batches).
+   */
+  readonly scoring: ScoringPath;
 }
+
+export type ScoringPath = 'shared-context' | 'shared-context-one-row' | 'alone' | 'whole';
 
 /** One context and the responses to score after it (the context can be shared between them). */
 export interface ScoreGroup {

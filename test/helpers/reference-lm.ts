@@ -32,7 +32,9 @@ export async function fullLogits(
   })) as { logits: Tensor };
   const [, rows, vocab] = out.logits.dims as [number, number, number];
   if (rows !== n) throw new Error(`expected logits for all ${n} positions, got ${rows}`);
-  return { data: out.logits.data as Float32Array, vocab };
+  // fp16 graphs give float16 logits.
+  const logits = out.logits.type === 'float32' ? out.logits : out.logits.to('float32');
+  return { data: logits.data as Float32Array, vocab };
 }
 
 /** log p(token) at one row: z_t − log Σ exp(z_j), directly in float64. */

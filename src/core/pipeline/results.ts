@@ -16,6 +16,10 @@ export interface ModelManifestEntry {
   readonly filesHash: string;
   readonly dtype: string;
   readonly device: string;
+  /** The day a date-printing chat template rendered every prompt with (YYYY-MM-DD). */
+  readonly renderDate?: string;
+  /** How responses were run (see the model service's LoadedModelInfo.scoring), for models that were scored. */
+  readonly scoring?: string;
 }
 
 export interface ResultsManifest {

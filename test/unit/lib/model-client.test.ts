@@ -18,6 +18,7 @@ const info: LoadedModelInfo = {
   vocabSize: 10,
   loadMs: 1,
   tokenStats: 'javascript',
+  scoring: 'shared-context',
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -56,6 +56,7 @@ const info = (filesHash = 'a'.repeat(64)): LoadedModelInfo => ({
   vocabSize: 100,
   loadMs: 1,
   tokenStats: 'javascript',
+  scoring: 'shared-context',
 });
 
 const ctx = (text: string): ChatMessage[] => [{ role: 'user', content: text }];
