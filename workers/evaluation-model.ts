@@ -54,5 +54,6 @@ export function manifestEntry(name: string, info: LoadedModelInfo): ModelManifes
     device: info.device,
     ...(info.fingerprint.renderDate ? { renderDate: info.fingerprint.renderDate } : {}),
     scoring: info.scoring,
+    ...(info.sharingProbe ? { sharingProbe: info.sharingProbe } : {}),
   };
 }

@@ -30,7 +30,7 @@ import type {
   ScoreGroup,
   ScoreOptions,
   ScoreResult,
-  ScoringPath,
+  SharingProbe,
   TokenCallback,
 } from '../src/protocol/model-service.js';
 import {
@@ -62,6 +62,7 @@ import { encodeWithContext, type ContextTokens } from './context-tokens.js';
 import { createEncoderHost } from './encoder.js';
 import { isoDay, strftime, templatePrintsDate } from './template-date.js';
 import { unlessLost, watchGpuLoss, type GpuLoss } from './gpu-loss.js';
+import { largestDifference, PROBE_GROUP, probeAgreed, probeNote, probeToleranceNats } from './sharing-probe.js';
 import { createHubCommitResolver, hubFilesHash, type HubCommitResolver } from './hub-commit.js';
 import {
   fusedStatsSession,
@@ -579,6 +580,36 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     return out;
   }
 
+  /**
+   * Scores the probe context's responses continuing from the context's cache and each as a whole
+   * sequence alone, on the model just loaded (sharing-probe.ts); undefined where there is nothing
+   * to compare (the probe does not fit the model's template or window, or shares no context).
+   */
+  async function probeSharing(current: Loaded, dtype: DType, device: DeviceName): Promise<SharingProbe | undefined> {
+    const toleranceNats = probeToleranceNats(dtype, device);
+    const memo: GroupMemo = {};
+    let sequences;
+    try {
+      sequences = PROBE_GROUP.responses.map((r) => prepare(current, PROBE_GROUP.context, r, '', memo));
+    } catch {
+      // A template that cannot render the probe (or a window too small for it) leaves nothing to compare.
+      return undefined;
+    }
+    try {
+      const shared = await scoreSharedContext(current, sequences, false);
+      if (!shared) return undefined;
+      let maxAbsDiffNats = 0;
+      for (const [i, sequence] of sequences.entries()) {
+        const keep = current.canKeepLastLogits ? responseTokens(sequence) + 1 : 0;
+        const [whole] = await runBatch(current, [sequence], sequence.ids.length, keep, false);
+        maxAbsDiffNats = Math.max(maxAbsDiffNats, largestDifference(shared.scores[i]!.logProbs, whole!.logProbs));
+      }
+      return { maxAbsDiffNats, toleranceNats };
+    } catch (error) {
+      return { maxAbsDiffNats: NaN, toleranceNats, error: (error as Error).message };
+    }
+  }
+
   /** Loads a model, after disposing of the one loaded. */
   async function loadModel(
     ref: ModelRef,
@@ -683,30 +714,22 @@ export function createModelService(config: ModelServiceConfig): ModelService {
     const suffixRows = ops?.has('GroupQueryAttention') ? 1 : device === 'webgpu' ? Infinity : CPU_SUFFIX_ROWS;
     // transformers.js's q8 files are dynamic int8; read from the graph where it can be.
     const rowCoupled = optimized && (ops ? ops.has('DynamicQuantizeLinear') : dtype === 'q8');
-    const scoring: ScoringPath = rowCoupled
-      ? 'alone'
-      : !shares
-        ? 'whole'
-        : suffixRows === 1
-          ? 'shared-context-one-row'
-          : 'shared-context';
-    const info: LoadedModelInfo = {
-      ref,
-      tokenStats: native ? 'native' : 'javascript',
-      fingerprint,
-      device,
-      ...(deviceNote ? { deviceNote } : {}),
-      hasChatTemplate: Boolean(tokenizer.chat_template),
-      maxTokens: maxTokensOf(model, tokenizer),
-      vocabSize: (model.config as unknown as { vocab_size: number }).vocab_size,
-      loadMs: performance.now() - started,
-      scoring,
-    };
     const gpuLoss = device === 'webgpu' ? await watchGpuLoss() : undefined;
-    loaded = {
+    const current: Loaded = {
       model,
       tokenizer,
-      info,
+      info: {
+        ref,
+        tokenStats: native ? 'native' : 'javascript',
+        fingerprint,
+        device,
+        ...(deviceNote ? { deviceNote } : {}),
+        hasChatTemplate: Boolean(tokenizer.chat_template),
+        maxTokens: maxTokensOf(model, tokenizer),
+        vocabSize: (model.config as unknown as { vocab_size: number }).vocab_size,
+        loadMs: 0,
+        scoring: 'whole',
+      },
       canKeepLastLogits: Boolean(session?.inputNames.includes('num_logits_to_keep')),
       canShareContext: shares,
       suffixRows,
@@ -728,7 +751,31 @@ export function createModelService(config: ModelServiceConfig): ModelService {
         return graph && fusedStatsSession(model, graph, device !== 'cpu');
       }),
     };
-    return info;
+    // Our own models are tested by the suites; any other export is checked once, here. The probe
+    // also meets a GroupQueryAttention graph's refusal of several rows where its file was unread.
+    const sharingProbe =
+      ref.source !== 'bundled' && shares && !rowCoupled ? await probeSharing(current, dtype, device) : undefined;
+    const agreed = !sharingProbe || probeAgreed(sharingProbe);
+    const canShare = shares && agreed;
+    const note = agreed ? deviceNote : [deviceNote, probeNote(sharingProbe)].filter(Boolean).join('; ');
+    loaded = {
+      ...current,
+      canShareContext: canShare,
+      info: {
+        ...current.info,
+        ...(note ? { deviceNote: note } : {}),
+        loadMs: performance.now() - started,
+        scoring: rowCoupled
+          ? 'alone'
+          : !canShare
+            ? 'whole'
+            : current.suffixRows === 1
+              ? 'shared-context-one-row'
+              : 'shared-context',
+        ...(sharingProbe ? { sharingProbe } : {}),
+      },
+    };
+    return loaded.info;
   }
 
   /**

@@ -5,13 +5,26 @@
  * makers', so they are not committed); `assembleHubFixture` puts each fixture's files and its
  * tokenizer together into a model folder in the transformers.js layout.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChatMessage } from '../../src/core/index.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const HUB_FIXTURES_DIR = path.join(REPO, 'test', 'fixtures', 'hub-models');
+/** Hub fixtures' graphs with one defect each, as hand-made exports have them (see its README). */
+export const UNTESTED_EXPORTS_DIR = path.join(REPO, 'test', 'fixtures', 'untested-exports');
 
 export type Precision = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
 
@@ -116,3 +129,19 @@ export const PRECISION_FILES: Readonly<Record<Precision, string>> = {
   q4: 'model_q4.onnx',
   q4f16: 'model_q4f16.onnx',
 };
+
+/**
+ * Writes the untested export `name` as a model folder `<outDir>/<name>/`: the SmolLM2 fixture's
+ * files in fp32, with the defective graph of test/fixtures/untested-exports/<name>/.
+ */
+export function assembleUntestedExport(name: string, outDir: string): string {
+  const scratch = mkdtempSync(path.join(outDir, '.assembling-'));
+  const dst = path.join(outDir, name);
+  try {
+    renameSync(assembleHubFixture('smollm2', scratch, ['fp32']), dst);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  copyFileSync(path.join(UNTESTED_EXPORTS_DIR, name, 'onnx', 'model.onnx'), path.join(dst, 'onnx', 'model.onnx'));
+  return dst;
+}

@@ -49,9 +49,23 @@ export interface LoadedModelInfo {
    * dynamic int8), or 'whole' (whole sequences packed in batches).
    */
   readonly scoring: ScoringPath;
+  /**
+   * For models not bundled with the app: the load-time comparison of continuing a shared context
+   * with whole sequences on a probe (workers/sharing-probe.ts). When they disagreed, `scoring` is
+   * 'whole' and `deviceNote` says why.
+   */
+  readonly sharingProbe?: SharingProbe;
 }
 
 export type ScoringPath = 'shared-context' | 'shared-context-one-row' | 'alone' | 'whole';
+
+export interface SharingProbe {
+  /** Largest |shared − whole| per response token on the probe (nats; NaN when lengths differed). */
+  readonly maxAbsDiffNats: number;
+  readonly toleranceNats: number;
+  /** Why continuing the context failed outright, if it did. */
+  readonly error?: string;
+}
 
 /** One context and the responses to score after it (the context can be shared between them). */
 export interface ScoreGroup {

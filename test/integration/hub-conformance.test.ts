@@ -16,7 +16,7 @@ import path from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../src/core/index.js';
-import type { ModelService, ResponseScore } from '../../src/protocol/model-service.js';
+import type { LoadedModelInfo, ModelService, ResponseScore } from '../../src/protocol/model-service.js';
 import { createNodeModelService } from '../../workers/node.js';
 import { strftime } from '../../workers/template-date.js';
 import {
@@ -83,8 +83,9 @@ describe.each(names)('%s', (name) => {
     });
     const ref = { source: 'folder' as const, id: name };
     const load = { device: 'cpu' as const, dtype: precision };
+    let info: LoadedModelInfo;
     beforeAll(async () => {
-      await engine.load(ref, load);
+      info = await engine.load(ref, load);
       await whole.load(ref, load);
     });
     afterAll(async () => {
@@ -93,6 +94,18 @@ describe.each(names)('%s', (name) => {
     });
     const tolerance = TOLERANCE[fixture.exporter][precision];
     const coupled = reference.rowCoupled.includes(precision);
+
+    it('passes the load-time probe of context sharing, and says how it scores', () => {
+      if (coupled) {
+        // Scored one sequence at a time: there is no continuation to probe.
+        expect(info.sharingProbe).toBeUndefined();
+        expect(info.scoring).toBe('alone');
+        return;
+      }
+      expect(info.sharingProbe!.error).toBeUndefined();
+      expect(info.sharingProbe!.maxAbsDiffNats).toBeLessThanOrEqual(SAME_RUNTIME_TOLERANCE[precision]);
+      expect(info.scoring).toBe(fixture.exporter === 'genai' ? 'shared-context-one-row' : 'shared-context');
+    });
 
     it(`matches the torch reference within ${tolerance} nats per token, and whole-sequence scoring`, async () => {
       for (const c of reference.cases.filter((x) => x.name !== 'long')) {

@@ -20,6 +20,16 @@ export interface ModelManifestEntry {
   readonly renderDate?: string;
   /** How responses were run (see the model service's LoadedModelInfo.scoring), for models that were scored. */
   readonly scoring?: string;
+  /**
+   * For models not bundled with the app: the load-time comparison of context sharing with whole
+   * sequences (largest difference per token and its tolerance, nats); scoring is 'whole' when
+   * they disagreed. The difference is null where it could not be measured (the probe failed).
+   */
+  readonly sharingProbe?: {
+    readonly maxAbsDiffNats: number | null;
+    readonly toleranceNats: number;
+    readonly error?: string;
+  };
 }
 
 export interface ResultsManifest {
