@@ -205,6 +205,11 @@ def write_reference(family, hf_dir, out_dir):
         if any(kind[0] == "dynamic-uint8" and kind[2] for kind in arithmetic.values()):
             variants[f"{precision}-int16-pairs"] = [
                 reference_logprobs(model, state, arithmetic, s["ids"], saturate_pairs=True, **options) for s in sequences]
+        if any(kind[0] != "dynamic-uint8" for kind in arithmetic.values()):
+            # onnxruntime-web's wasm build runs MatMulNBits in float whatever its accuracy level:
+            # the same 4-bit weights with float activations.
+            variants[f"{precision}-float-activations"] = [
+                reference_logprobs(model, state, {}, s["ids"], **options) for s in sequences]
         print(f"   reference {precision}: {len(sequences)} sequences", flush=True)
     for i, s in enumerate(sequences):
         s["logProbs"] = {v: [round(x, 7) for x in values[i]] for v, values in variants.items()}
