@@ -32,6 +32,13 @@ function modelFolder(name: string, change: (dir: string) => void = () => {}): st
   return dir;
 }
 
+/** The values of the options a select lets the user pick (disabled ones left out). */
+const enabledOptions = (page: Page, select: string) =>
+  page.locator(select).evaluate((el) =>
+    Array.from((el as HTMLSelectElement).options)
+      .filter((o) => !o.disabled)
+      .map((o) => o.value),
+  );
 const row = (page: Page, name: string) => page.locator(`[data-testid="models-row"][data-name="${name}"]`);
 const goldenMean = async (page: Page) => Number(await page.getByTestId('golden-summary').getAttribute('data-mean'));
 const folderCacheUrls = (page: Page) =>
@@ -144,6 +151,9 @@ describe('Hub models', () => {
       const bundledMean = await goldenMean(page);
       await app.context.route('https://huggingface.co/**', hub);
       await page.getByTestId('tab-models').click();
+      // No WebGPU adapter here: models run on wasm, which runs fp16 weights, so every precision is offered.
+      await expect.poll(() => page.getByTestId('hub-precision-note').getAttribute('data-runs-on')).toBe('wasm');
+      expect(await enabledOptions(page, '#hub-dtype')).toEqual(['fp32', 'fp16', 'q8', 'q4', 'q4f16']);
 
       // A traversal attempt is refused before anything is asked of the network.
       await page.getByTestId('hub-id').fill('../../etc/passwd');
@@ -194,6 +204,58 @@ describe('Hub models', () => {
       expect(app.pageErrors).toEqual([]);
     } finally {
       releaseWeights();
+      await app.close();
+    }
+  });
+});
+
+describe('Hub precisions on a GPU without 16-bit float shaders', () => {
+  it('offers no fp16 or q4f16 where models run on SwiftShader, and starts each row at one that runs', async () => {
+    const app = await openApp(appUrl(), { webgpu: true });
+    const { page } = app;
+    try {
+      await page.goto(appUrl());
+      // The premise: headless Chromium's WebGPU adapter (SwiftShader) lacks shader-f16.
+      const adapter = await page.evaluate(async () => {
+        const found = await (
+          navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }
+        ).gpu?.requestAdapter();
+        return found ? { shaderF16: found.features.has('shader-f16') } : null;
+      });
+      expect(adapter).toEqual({ shaderF16: false });
+
+      // The list does not wait for the bundled model, which loads on SwiftShader meanwhile.
+      await page.getByTestId('tab-models').click();
+      const note = page.getByTestId('hub-precision-note');
+      await expect.poll(() => note.getAttribute('data-runs-on')).toBe('webgpu');
+      expect(await note.getAttribute('data-shader-f16')).toBe('false');
+      expect(await note.textContent()).toContain('no 16-bit float shaders (shader-f16)');
+
+      const rowSelect = (id: string) => `[data-testid="hub-row"][data-id="${id}"] select`;
+      const selects = [
+        '#hub-dtype',
+        ...[
+          'HuggingFaceTB/SmolLM2-135M-Instruct',
+          'onnx-community/Qwen3-0.6B-ONNX',
+          'onnx-community/Llama-3.2-1B-Instruct',
+        ].map(rowSelect),
+      ];
+      for (const select of selects) {
+        const enabled = await enabledOptions(page, select);
+        expect(
+          enabled.filter((d) => d === 'fp16' || d === 'q4f16'),
+          select,
+        ).toEqual([]);
+        expect(enabled.length, select).toBeGreaterThan(0);
+        // They are still listed, disabled, with the reason.
+        expect(await page.locator(`${select} option[value="q4f16"]`).textContent()).toContain('shader-f16');
+        expect(enabled, select).toContain(await page.locator(select).inputValue());
+      }
+      // Qwen3's and Llama's default, q4f16, falls back to the same 4-bit weights in 32-bit floats.
+      expect(await page.locator(rowSelect('onnx-community/Qwen3-0.6B-ONNX')).inputValue()).toBe('q4');
+      expect(await page.locator(rowSelect('onnx-community/Llama-3.2-1B-Instruct')).inputValue()).toBe('q4');
+      expect(app.foreignRequests).toEqual([]);
+    } finally {
       await app.close();
     }
   });
