@@ -6,7 +6,7 @@
 import { env } from '@huggingface/transformers';
 import ortWasmModuleUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import type { BundledManifest } from '../src/core/index.js';
+import type { BundledManifest, ModelFolderManifest } from '../src/core/index.js';
 import type { DeviceName, ModelService } from '../src/protocol/model-service.js';
 import { folderModelPath, ModelFolderStore } from '../src/lib/model-folder-store.js';
 import { createModelService, type ModelServiceConfig } from './model-service.js';
@@ -29,8 +29,22 @@ async function detectDevice(): Promise<{ device: DeviceName; note?: string }> {
   }
 }
 
-/** `overrides` change the service's settings (benchmarks); the app takes the defaults. */
-export function createBrowserModelService(overrides: Pick<ModelServiceConfig, 'tokenStats'> = {}): ModelService {
+/**
+ * Where model folders come from, when not from the browser's folder store: a URL path serving
+ * folders in the transformers.js layout, and their descriptions (the conformance tests).
+ */
+export interface FolderSource {
+  readonly path: string;
+  readonly readManifest: (name: string) => Promise<ModelFolderManifest>;
+}
+
+/** `overrides` change the service's settings (benchmarks, tests); the app takes the defaults. */
+export function createBrowserModelService(
+  overrides: Pick<ModelServiceConfig, 'tokenStats' | 'now' | 'shareContexts' | 'batchBudget'> & {
+    folders?: FolderSource;
+  } = {},
+): ModelService {
+  const { folders: folderSource, ...settings } = overrides;
   const onnxWasm = env.backends.onnx.wasm as { wasmPaths?: unknown; numThreads?: number };
   onnxWasm.wasmPaths = { mjs: ortWasmModuleUrl, wasm: ortWasmBinaryUrl };
   // Threads need cross-origin isolation (SharedArrayBuffer); without it run single-threaded.
@@ -57,8 +71,9 @@ export function createBrowserModelService(overrides: Pick<ModelServiceConfig, 't
   };
   // onnxruntime's wasm is the app's own file, precached by its service worker: no second copy.
   env.useWasmCache = false;
+  const foldersPath = folderSource?.path ?? folderModelPath(import.meta.env.BASE_URL);
   return createModelService({
-    ...overrides,
+    ...settings,
     bundledModelPath: modelsUrl.pathname,
     loadManifest: async () => {
       const response = await fetch(new URL('manifest.json', modelsUrl));
@@ -66,8 +81,8 @@ export function createBrowserModelService(overrides: Pick<ModelServiceConfig, 't
       return (await response.json()) as BundledManifest;
     },
     detectDevice,
-    folderModelPath: folderModelPath(import.meta.env.BASE_URL),
-    readFolderManifest: (name) => folders.read(name),
+    folderModelPath: foldersPath,
+    readFolderManifest: folderSource?.readManifest ?? ((name) => folders.read(name)),
     // transformers.js's own cache keeps only Hub downloads: bundled files are precached by the
     // service worker and folders are in the folder store, so a copy would double their size.
     beforeLoad: (ref) => {
@@ -76,8 +91,7 @@ export function createBrowserModelService(overrides: Pick<ModelServiceConfig, 't
     readBundledFile: (modelId, file) => read(new URL(`${modelId}/${file}`, modelsUrl)),
     readModelFile: async (ref, file) => {
       if (ref.source === 'hub') throw new Error('Hub downloads are read by transformers.js only');
-      const base =
-        ref.source === 'bundled' ? modelsUrl : new URL(folderModelPath(import.meta.env.BASE_URL), self.location.origin);
+      const base = ref.source === 'bundled' ? modelsUrl : new URL(foldersPath, self.location.origin);
       return read(new URL(`${ref.id}/${file}`, base));
     },
   });

@@ -1,0 +1,46 @@
+/** What the browser conformance harness (conformance.worker.ts) hands back to the e2e test in Node. */
+import type { DeviceName, DType, LoadedModelInfo } from '../../src/protocol/model-service.js';
+import type { ChatMessage } from '../../src/core/index.js';
+
+/** One response's score as plain arrays (they cross the worker boundary and Playwright's). */
+export interface PlainScore {
+  readonly tokenIds: number[];
+  readonly logProbs: number[];
+  readonly contextTokens: number;
+}
+
+export interface CaseScores {
+  readonly name: string;
+  /** Per response, from the engine scoring the case's group. */
+  readonly engine: PlainScore[];
+  /** Per response, each a whole sequence by itself (batch 1, no sharing), where asked for. */
+  readonly whole?: PlainScore[];
+  /** Per response, the engine scoring it in a group of its own, where asked for. */
+  readonly alone?: PlainScore[];
+}
+
+export interface ConformanceCase {
+  readonly name: string;
+  readonly context: ChatMessage[];
+  readonly responses: readonly string[];
+  /** Also score each response as a whole sequence by itself. */
+  readonly whole: boolean;
+  /** Also score each response by the engine in a group of its own (row-coupled graphs). */
+  readonly alone: boolean;
+}
+
+export interface ConformanceRun {
+  readonly info: LoadedModelInfo;
+  readonly cases: CaseScores[];
+  /** The first failure, named, when a case could not be scored. */
+  readonly error?: string;
+}
+
+/** The page's entry point: `window.conformance.run(...)`, each call in a fresh worker. */
+export type ConformanceRunner = (
+  folder: string,
+  dtype: DType,
+  device: DeviceName,
+  renderDate: string,
+  cases: readonly ConformanceCase[],
+) => Promise<ConformanceRun>;

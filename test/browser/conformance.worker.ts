@@ -1,0 +1,67 @@
+/**
+ * The browser side of the conformance suite: the app's own browser model service
+ * (workers/browser.ts: onnxruntime-web, wasm or WebGPU) on a model folder served over HTTP. Each
+ * call loads the folder in one precision and scores every case's group with the engine and with
+ * whole sequences one at a time; the test compares in Node.
+ */
+import * as Comlink from 'comlink';
+import type { ModelFolderManifest } from '../../src/core/index.js';
+import type { ModelService, ResponseScore } from '../../src/protocol/model-service.js';
+import { createBrowserModelService } from '../../workers/browser.js';
+import type { CaseScores, ConformanceCase, ConformanceRunner, PlainScore } from './conformance-types.js';
+
+/** Where the test writes the folders (test-results/ is served by the Vite server it starts). */
+const FOLDERS = '/test-results/hub-models/';
+
+const service = (now: Date, whole: boolean): ModelService =>
+  createBrowserModelService({
+    now: () => now,
+    folders: {
+      path: FOLDERS,
+      readManifest: async (name) =>
+        (await (await fetch(`${FOLDERS}${name}/rolescope-folder.json`)).json()) as ModelFolderManifest,
+    },
+    ...(whole ? { shareContexts: false, batchBudget: { maxBatchSize: 1 } } : {}),
+  });
+
+const plain = (s: ResponseScore): PlainScore => ({
+  tokenIds: Array.from(s.tokenIds),
+  logProbs: Array.from(s.logProbs),
+  contextTokens: s.contextTokens,
+});
+
+const run: ConformanceRunner = async (name, dtype, device, renderDate, cases) => {
+  const now = new Date(`${renderDate}T12:00:00`);
+  const ref = { source: 'folder' as const, id: name };
+  const engine = service(now, false);
+  const info = await engine.load(ref, { device, dtype });
+  const scored: { name: string; engine: PlainScore[]; alone?: PlainScore[] }[] = [];
+  const score = async (s: ModelService, context: ConformanceCase['context'], responses: readonly string[]) =>
+    (await s.score([{ context, responses }], { tokenTexts: false })).groups[0]!.map(plain);
+  // One model in memory at a time: the engine's cases, then the whole sequences.
+  try {
+    for (const c of cases) {
+      const alone: PlainScore[] = [];
+      for (const r of c.alone ? c.responses : []) alone.push((await score(engine, c.context, [r]))[0]!);
+      scored.push({ name: c.name, engine: await score(engine, c.context, c.responses), ...(c.alone ? { alone } : {}) });
+    }
+  } catch (error) {
+    return { info, cases: scored, error: `${(error as Error).name}: ${(error as Error).message}` };
+  } finally {
+    await engine.dispose();
+  }
+  const out: CaseScores[] = [];
+  const whole = service(now, true);
+  try {
+    await whole.load(ref, { device, dtype });
+    for (const [k, c] of cases.entries())
+      out.push({ ...scored[k]!, ...(c.whole ? { whole: await score(whole, c.context, c.responses) } : {}) });
+    return { info, cases: out };
+  } catch (error) {
+    return { info, cases: out, error: `${(error as Error).name}: ${(error as Error).message}` };
+  } finally {
+    await whole.dispose();
+  }
+};
+
+Comlink.expose({ run });
