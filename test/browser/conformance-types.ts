@@ -29,9 +29,19 @@ export interface ConformanceCase {
   readonly alone: boolean;
 }
 
+/** Greedy generation with the key/value cache, and recomputed without one. */
+export interface GenerationCheck {
+  readonly promptTokens: number;
+  /** The rendered prompt's tokens as the recomputation encoded them. */
+  readonly promptIds: number;
+  readonly cached: number[];
+  readonly recomputed: number[];
+}
+
 export interface ConformanceRun {
   readonly info: LoadedModelInfo;
   readonly cases: CaseScores[];
+  readonly generation?: GenerationCheck;
   /** The first failure, named, when a case could not be scored. */
   readonly error?: string;
 }
@@ -43,4 +53,6 @@ export type ConformanceRunner = (
   device: DeviceName,
   renderDate: string,
   cases: readonly ConformanceCase[],
+  /** A prompt to generate from with the cache and without (none: no generation check). */
+  generationPrompt?: ChatMessage[],
 ) => Promise<ConformanceRun>;

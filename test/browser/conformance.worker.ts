@@ -5,10 +5,19 @@
  * whole sequences one at a time; the test compares in Node.
  */
 import * as Comlink from 'comlink';
-import type { ModelFolderManifest } from '../../src/core/index.js';
-import type { ModelService, ResponseScore } from '../../src/protocol/model-service.js';
+import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
+import type { ChatMessage, ModelFolderManifest } from '../../src/core/index.js';
+import type { DeviceName, DType, ModelService, ResponseScore } from '../../src/protocol/model-service.js';
 import { createBrowserModelService } from '../../workers/browser.js';
-import type { CaseScores, ConformanceCase, ConformanceRunner, PlainScore } from './conformance-types.js';
+import { strftime } from '../../workers/template-date.js';
+import { greedyWithoutCache } from '../helpers/no-cache-lm.js';
+import type {
+  CaseScores,
+  ConformanceCase,
+  ConformanceRunner,
+  GenerationCheck,
+  PlainScore,
+} from './conformance-types.js';
 
 /** Where the test writes the folders (test-results/ is served by the Vite server it starts). */
 const FOLDERS = '/test-results/hub-models/';
@@ -30,7 +39,36 @@ const plain = (s: ResponseScore): PlainScore => ({
   contextTokens: s.contextTokens,
 });
 
-const run: ConformanceRunner = async (name, dtype, device, renderDate, cases) => {
+/** The service's greedy generation (with its cache) against greedy decoding without one. */
+async function checkGeneration(
+  engine: ModelService,
+  name: string,
+  dtype: DType,
+  device: DeviceName,
+  now: Date,
+  prompt: ChatMessage[],
+): Promise<GenerationCheck> {
+  const settings = { maxNewTokens: 8, repetitionPenalty: 1 };
+  const result = await engine.generate(prompt, { ...settings, greedy: true });
+  // The service's load pointed transformers.js at the served folders.
+  const tokenizer = await AutoTokenizer.from_pretrained(name);
+  const model = await AutoModelForCausalLM.from_pretrained(name, { dtype, device });
+  try {
+    const text = tokenizer.apply_chat_template(prompt, {
+      tokenize: false,
+      add_generation_prompt: true,
+      date_string: strftime(now, '%d %b %Y'),
+    } as Parameters<typeof tokenizer.apply_chat_template>[1]) as string;
+    const promptIds = tokenizer.encode(text, { add_special_tokens: false });
+    const eosIds = [model.generation_config?.eos_token_id ?? []].flat() as number[];
+    const recomputed = await greedyWithoutCache(model, promptIds, { ...settings, eosIds });
+    return { promptTokens: result.promptTokens, promptIds: promptIds.length, cached: [...result.tokenIds], recomputed };
+  } finally {
+    await model.dispose();
+  }
+}
+
+const run: ConformanceRunner = async (name, dtype, device, renderDate, cases, generationPrompt) => {
   const now = new Date(`${renderDate}T12:00:00`);
   const ref = { source: 'folder' as const, id: name };
   const engine = service(now, false);
@@ -38,6 +76,7 @@ const run: ConformanceRunner = async (name, dtype, device, renderDate, cases) =>
   const scored: { name: string; engine: PlainScore[]; alone?: PlainScore[] }[] = [];
   const score = async (s: ModelService, context: ConformanceCase['context'], responses: readonly string[]) =>
     (await s.score([{ context, responses }], { tokenTexts: false })).groups[0]!.map(plain);
+  let generation: GenerationCheck | undefined;
   // One model in memory at a time: the engine's cases, then the whole sequences.
   try {
     for (const c of cases) {
@@ -45,6 +84,7 @@ const run: ConformanceRunner = async (name, dtype, device, renderDate, cases) =>
       for (const r of c.alone ? c.responses : []) alone.push((await score(engine, c.context, [r]))[0]!);
       scored.push({ name: c.name, engine: await score(engine, c.context, c.responses), ...(c.alone ? { alone } : {}) });
     }
+    if (generationPrompt) generation = await checkGeneration(engine, name, dtype, device, now, generationPrompt);
   } catch (error) {
     return { info, cases: scored, error: `${(error as Error).name}: ${(error as Error).message}` };
   } finally {
@@ -56,7 +96,7 @@ const run: ConformanceRunner = async (name, dtype, device, renderDate, cases) =>
     await whole.load(ref, { device, dtype });
     for (const [k, c] of cases.entries())
       out.push({ ...scored[k]!, ...(c.whole ? { whole: await score(whole, c.context, c.responses) } : {}) });
-    return { info, cases: out };
+    return { info, cases: out, ...(generation ? { generation } : {}) };
   } catch (error) {
     return { info, cases: out, error: `${(error as Error).name}: ${(error as Error).message}` };
   } finally {

@@ -6,7 +6,7 @@
  * batch 1 on the same runtime, and for row-coupled precisions (dynamic int8) a response scoring
  * exactly the same alone as among others. onnxruntime-web refuses feeds its graph does not
  * declare, which onnxruntime-node ignores, so this is where such a bug shows. Every precision runs
- * on wasm, each in a fresh worker; WebGPU (SwiftShader) runs one fixture's short case (see
+ * on wasm, each in a fresh worker, and generates with its cache as greedy decoding without one; WebGPU (SwiftShader) runs one fixture's short case (see
  * ON_WEBGPU). An export that continues a context wrong is caught by the load-time probe here too.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatMessage } from '../../src/core/index.js';
 import type { DeviceName, DType } from '../../src/protocol/model-service.js';
 import { readModelFolder } from '../../workers/node.js';
 import { probeToleranceNats } from '../../workers/sharing-probe.js';
@@ -77,11 +78,18 @@ afterAll(async () => {
   rmSync(FOLDERS, { recursive: true, force: true });
 });
 
-const run = (folder: string, dtype: DType, device: DeviceName, renderDate: string, cases: ConformanceCase[]) =>
+const run = (
+  folder: string,
+  dtype: DType,
+  device: DeviceName,
+  renderDate: string,
+  cases: ConformanceCase[],
+  generationPrompt?: ChatMessage[],
+) =>
   page.evaluate(
-    ([f, p, d, date, c]) =>
-      (window as unknown as { conformance: { run: ConformanceRunner } }).conformance.run(f, p, d, date, c),
-    [folder, dtype, device, renderDate, cases] as const,
+    ([f, p, d, date, c, g]) =>
+      (window as unknown as { conformance: { run: ConformanceRunner } }).conformance.run(f, p, d, date, c, g),
+    [folder, dtype, device, renderDate, cases, generationPrompt] as const,
   );
 
 /** The reference's cases as the harness takes them: the long one already fitted to the window. */
@@ -146,15 +154,24 @@ describe.each(hubFixtureNames())('%s', (name) => {
   const { fixture, reference } = readHubFixture(name);
 
   it.each(fixture.precisions)('%s on wasm scores as the reference and as whole sequences', async (precision) => {
+    // Dynamic int8 quantizes each pass on its own, so a cached step and a whole re-run differ by design.
+    const coupled = reference.rowCoupled.includes(precision);
     const result = await run(
       name,
       precision,
       'wasm',
       reference.renderDate,
       casesOf(reference, precision, () => true),
+      coupled ? undefined : reference.generationPrompt,
     );
     expect(result.info.device).toBe('wasm');
     expect(result.info.sharingProbe?.error).toBeUndefined();
+    if (!coupled) {
+      // Generation with the key/value cache equals greedy decoding recomputed without one.
+      expect(result.generation!.promptTokens).toBe(result.generation!.promptIds);
+      expect(result.generation!.cached.length).toBeGreaterThan(0);
+      expect(result.generation!.cached).toEqual(result.generation!.recomputed);
+    }
     expectConformance(
       result,
       reference,
