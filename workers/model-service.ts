@@ -279,14 +279,24 @@ export function createModelService(config: ModelServiceConfig): ModelService {
   ): PreparedSequence {
     const { tokenizer, info } = current;
     if (!response) fail('InvalidRequestError', 'an empty response has no tokens to score');
-    const full = render(tokenizer, [...context, { role: 'assistant', content: prefix + response }], false);
     memo.marked ??= render(tokenizer, [...context, { role: 'assistant', content: prefix + RESPONSE_MARKER }], false);
+    // Templates that trim a message's content (Gemma's, Llama's) render a response without its
+    // outer whitespace: the model is conditioned on, and scored on, the text as rendered.
+    let full = '';
     let chars;
-    try {
-      chars = locateResponse(full, memo.marked, response);
-    } catch (error) {
-      return fail('ResponseNotFoundError', (error as Error).message);
+    let notFound: unknown;
+    for (const text of new Set([response, response.trimEnd(), response.trim()])) {
+      if (!text) continue;
+      full = render(tokenizer, [...context, { role: 'assistant', content: prefix + text }], false);
+      try {
+        chars = locateResponse(full, memo.marked, text);
+        break;
+      } catch (error) {
+        notFound ??= error;
+      }
     }
+    if (!chars)
+      return fail('ResponseNotFoundError', (notFound as Error | undefined)?.message ?? 'the response is blank');
     const ids = encodeWithContext(tokenizer, full, chars.start, memo);
     const first: FirstSequence = (memo.first ??= { ids, texts: new Map() });
     const agreed = first.ids === ids ? ids.length : commonPrefixLength([first.ids, ids], ids.length);

@@ -56,6 +56,8 @@ async function fitted(
 }
 
 const names = hubFixtureNames();
+/** The families whose chat template trims each message's content. */
+const TRIMMING_TEMPLATES = ['gemma3', 'llama3.2', 'qwen3'];
 
 it('has a fixture for every family the app offers', () => {
   expect(names).toEqual(['gemma3', 'llama3.2', 'qwen2.5', 'qwen3', 'smollm2']);
@@ -130,6 +132,21 @@ describe.each(names)('%s', (name) => {
         }
       }
     });
+
+    if (precision === 'fp32')
+      it('scores a response with outer whitespace as its template renders it', async () => {
+        const c = reference.cases.find((x) => x.name === 'single')!;
+        const response = c.responses[0]!;
+        const [padded, plain] = (await engine.score([{ context: c.context, responses: [` ${response} \n`, response] }]))
+          .groups[0]!;
+        // Llama's, Gemma's and Qwen3's templates trim message content: the model sees the trimmed text.
+        if (TRIMMING_TEMPLATES.includes(name)) {
+          expect(Array.from(padded!.tokenIds)).toEqual(Array.from(plain!.tokenIds));
+          expect(maxAbsDiff(padded!.logProbs, plain!.logProbs)).toBeLessThanOrEqual(SAME_RUNTIME_TOLERANCE.fp32);
+        } else {
+          expect(padded!.tokenIds.length).toBeGreaterThan(plain!.tokenIds.length);
+        }
+      });
 
     it('fits a long context by dropping its oldest turns', async () => {
       const c = reference.cases.find((x) => x.name === 'long')!;
