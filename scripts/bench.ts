@@ -1,32 +1,51 @@
 /**
- * npm run bench -- [--json bench.json] [--models rolescope-tiny-en,rolescope-tiny-multi]
- *                  [--categories N|TAG,TAG] [--pairs 1000] [--browser-categories 2] [--no-browser] [--no-ui]
+ * npm run bench -- [--json bench.json] [--model REF ...] [--dtype fp32|fp16|q8|q4|q4f16 ...]
+ *                  [--model-folders DIR] [--categories N|TAG,TAG] [--pairs 1000]
+ *                  [--browser-categories 2] [--no-browser] [--no-ui]
  * The scoring engine against the reference algorithm, in one process and one run, on the bundled
- * demo benchmark and bundled models (scripts/lib/bench-workload.ts: every pair the estimator
- * scores for the golden responses, 1000 mismatched pairs per category):
- * - per model, the reference algorithm (every pair a whole forward pass, batch size 1, logits at
- *   every position) and the optimized engine (context sharing, batches by length, logits at
- *   response positions only) on the same pairs: forward tokens, seconds, pairs per second, peak
- *   memory, then tokenReduction, speedup and maxAbsDiff (largest per-pair difference of mean
- *   log-prob, nats per token);
+ * demo benchmark (scripts/lib/bench-workload.ts: per category, each context with its own golden
+ * response and those of its seeded mismatched pairs, --pairs of them per category, at most
+ * N(N−1); the pipeline's --pairs):
+ * - per model and precision, the reference algorithm (every pair a whole forward pass, batch size
+ *   1, logits at every position) and the optimized engine (context sharing, batches by length,
+ *   logits at response positions only) on the same pairs: forward tokens, seconds, pairs per
+ *   second, peak memory, then tokenReduction, speedup and maxAbsDiff (largest per-pair difference
+ *   of mean log-prob, nats per token). Each workload is named after the model and the precision
+ *   it ran in; a context's oldest turns are dropped until its pairs fit the model's own window
+ *   with its own tokenizer and template (contexts that never fit, and pairs whose response the
+ *   template's rendering does not contain, are left out and counted);
  * - the optimized engine in headless Chromium on the wasm device (and on WebGPU when Chromium
  *   finds an adapter) against the same work in Node (onnxruntime-node), as a ratio, and under it
- *   the runtimes' own ratio on one suffix batch (scripts/lib/kernel-bench.ts);
- * - a cached rerun (every score read from the on-disk cache) against the cold run that stored it;
+ *   the runtimes' own ratio on one suffix batch (scripts/lib/kernel-bench.ts): on the first
+ *   bundled model in the list (the bench page loads bundled models only; left out without one);
+ * - a cached rerun (every score read from the on-disk cache) against the cold run that stored it,
+ *   on the first model;
  * - the page while the app runs its one-click demo (scripts/lib/ui-bench.ts): frames per second,
  *   frame gaps and long tasks on the main thread (--no-ui leaves it out).
+ * --model (repeatable, or comma-separated; --models is the same) takes what `npm run evaluate`
+ * takes: a bundled id (default rolescope-tiny-en and rolescope-tiny-multi), folder:<name> (the
+ * folder <name> in the transformers.js layout under --model-folders, default the current
+ * directory; `npx tsx scripts/assemble-hub-fixtures.ts --out DIR` writes the Hub-format test
+ * fixtures there) or hub:<owner/name>. --dtype (repeatable, or comma-separated) runs each model in
+ * each precision; default: the one it ships (its transformers.js_config, else the service's pick).
  * Prints a table; --json writes the figures. Timings are this machine's, measured in this run.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { cachedModel, ROLE_PLAY_TEMPLATE_VERSION, validateBenchmarkText } from '../src/core/index.js';
-import type { ModelService, ScoreGroup } from '../src/protocol/model-service.js';
+import type { DType, LoadOptions, ModelService, ScoreGroup } from '../src/protocol/model-service.js';
 import { evaluationModel } from '../workers/evaluation-model.js';
 import { openDiskStore } from '../workers/node-evaluation.js';
 import { createNodeModelService } from '../workers/node.js';
+import {
+  parseBenchArgs,
+  selectCategories,
+  workloadName,
+  type BenchModel,
+  type BenchOptions,
+} from './lib/bench-args.js';
 import { buildWorkload, type BenchGroup } from './lib/bench-workload.js';
 import { runInBrowser, type BrowserRun } from './lib/browser-bench.js';
 import { measureKernels } from './lib/kernel-bench.js';
@@ -75,49 +94,60 @@ async function scoreAll(service: ModelService, groups: readonly ScoreGroup[]) {
 const maxAbsDiff = (a: readonly number[][], b: readonly number[][]) =>
   Math.max(0, ...a.flatMap((row, g) => row.map((x, r) => Math.abs(x - b[g]![r]!))));
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'string' },
-    models: { type: 'string', default: 'rolescope-tiny-en,rolescope-tiny-multi' },
-    categories: { type: 'string' },
-    pairs: { type: 'string', default: '1000' },
-    'browser-categories': { type: 'string', default: '2' },
-    'no-browser': { type: 'boolean' },
-    'no-ui': { type: 'boolean' },
-  },
-});
 const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));
 if (!parsed.ok) throw new Error('the demo benchmark is invalid');
 const benchmark = parsed.benchmark;
-const allTags = benchmark.categories.map((c) => c.tag);
-// --categories: the first N categories, or a comma-separated list of tags.
-const tags = !values.categories
-  ? allTags
-  : /^\d+$/.test(values.categories)
-    ? allTags.slice(0, Number(values.categories))
-    : values.categories.split(',').map((tag) => {
-        if (!allTags.includes(tag)) throw new Error(`no category "${tag}" (there are ${allTags.join(', ')})`);
-        return tag;
-      });
-const maxPairs = Number(values.pairs);
+/** The command line, checked before any model loads: a bad flag is one line, not a stack trace. */
+function commandLine(): { options: BenchOptions; tags: string[] } {
+  try {
+    const options = parseBenchArgs(process.argv.slice(2));
+    const tags = selectCategories(
+      options.categories,
+      benchmark.categories.map((c) => c.tag),
+    );
+    return { options, tags };
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+const { options, tags } = commandLine();
+const maxPairs = options.pairs;
 const log = (line: string) => process.stderr.write(`${line}\n`);
+// One day for every template that prints the date (Llama 3.2's), so both engines render alike.
+const today = new Date();
+const service = (engine?: 'reference') =>
+  createNodeModelService({ modelFoldersDir: options.modelFolders, now: () => today, ...(engine ? { engine } : {}) });
+const loadOptions = (model: BenchModel, dtype = model.dtype): LoadOptions => ({
+  device: 'cpu',
+  ...(dtype ? { dtype } : {}),
+});
 
 const workloads = [];
-let first: { id: string; groups: readonly BenchGroup[] } | null = null;
-for (const id of values.models!.split(',')) {
-  const ref = { source: 'bundled' as const, id };
-  const optimized = createNodeModelService();
-  await optimized.load(ref, { device: 'cpu' });
-  log(`${id}: building the workload (${tags.length} categories, ${maxPairs} mismatched pairs each)…`);
+/** The first workload's model (the cached rerun) and the first bundled one's (browser against native). */
+type FirstWorkload = { model: BenchModel; dtype: DType; groups: readonly BenchGroup[] };
+let first: FirstWorkload | null = null;
+let firstBundled: FirstWorkload | null = null;
+for (const model of options.models) {
+  const optimized = service();
+  const info = await optimized.load(model.ref, loadOptions(model));
+  const dtype = info.fingerprint.dtype as DType;
+  const label = `${model.name} ${dtype}`;
+  log(
+    `${label}: building the workload (${tags.length} ${tags.length === 1 ? 'category' : 'categories'}, ${maxPairs} mismatched pairs each, ` +
+      `${info.maxTokens}-token window, ${info.scoring})…`,
+  );
   const workload = await buildWorkload(optimized, benchmark, { categories: tags, maxPairs, seed: 42 });
-  first ??= { id, groups: workload.groups };
+  first ??= { model, dtype, groups: workload.groups };
+  if (model.ref.source === 'bundled') firstBundled ??= { model, dtype, groups: workload.groups };
 
-  const reference = createNodeModelService({ engine: 'reference' });
-  await reference.load(ref, { device: 'cpu' });
-  log(`${id}: reference algorithm on ${workload.pairs} pairs…`);
+  // The reference loads the precision the optimized engine resolved, so both run the same graph file.
+  const reference = service('reference');
+  await reference.load(model.ref, loadOptions(model, dtype));
+  log(`${label}: reference algorithm on ${workload.pairs} pairs…`);
   const ref1 = await measured(() => scoreAll(reference, workload.groups));
   await reference.dispose();
-  log(`${id}: optimized engine…`);
+  log(`${label}: optimized engine…`);
   const opt1 = await measured(() => scoreAll(optimized, workload.groups));
   await optimized.dispose();
 
@@ -128,10 +158,16 @@ for (const id of values.models!.split(',')) {
     peakRssMiB: m.peakRssMiB,
   });
   workloads.push({
-    name: `${id} scoring ${tags.length} demo categories`,
+    name: workloadName(model, dtype, tags.length),
+    model: model.name,
+    dtype,
+    maxTokens: info.maxTokens,
+    scoring: info.scoring,
     pairs: workload.pairs,
     contexts: workload.groups.length,
     skippedContexts: workload.skippedContexts,
+    truncatedContexts: workload.truncatedContexts,
+    unlocatablePairs: workload.unlocatablePairs,
     reference: run(ref1),
     optimized: run(opt1),
     tokenReduction: ref1.value.forwardTokens / opt1.value.forwardTokens,
@@ -143,27 +179,32 @@ for (const id of values.models!.split(',')) {
   });
 }
 
-// Browser against native on the same work: the first model's first categories (and, on WebGPU,
-// the first 3 contexts: a CPU adapter is slow, and its figure is for correctness).
+// Browser against native on the same work: the first bundled model's first categories (and, on
+// WebGPU, the first 3 contexts: a CPU adapter is slow, and its figure is for correctness).
 let browserVsNative: Record<string, unknown> | null = null;
-if (!values['no-browser'] && first) {
-  const subset = new Set(tags.slice(0, Number(values['browser-categories'])));
-  const groups = first.groups.filter((g) => subset.has(g.category));
+if (options.browser && !firstBundled) {
+  log('browser vs native: left out (the bench page loads bundled models only, and no --model is one)');
+}
+if (options.browser && firstBundled) {
+  const { model } = firstBundled;
+  const subset = new Set(tags.slice(0, options.browserCategories));
+  const groups = firstBundled.groups.filter((g) => subset.has(g.category));
   const gpuGroups = groups.slice(0, 3);
   const pairsIn = (gs: readonly ScoreGroup[]) => gs.reduce((n, g) => n + g.responses.length, 0);
-  log(`browser vs native: ${first.id} on ${groups.length} contexts (${[...subset].join(', ')})…`);
-  const native = createNodeModelService();
-  await native.load({ source: 'bundled', id: first.id }, { device: 'cpu' });
+  log(`browser vs native: ${model.name} on ${groups.length} contexts (${[...subset].join(', ')})…`);
+  // The browser loads the model in the precision it ships: native does the same.
+  const native = service();
+  await native.load(model.ref, { device: 'cpu' });
   const nativeRun = await measured(() => scoreAll(native, groups));
   const nativeGpuSlice = await measured(() => scoreAll(native, gpuGroups));
   await native.dispose();
-  const browser: BrowserRun[] = await runInBrowser(first.id, groups, gpuGroups);
+  const browser: BrowserRun[] = await runInBrowser(model.ref.id, groups, gpuGroups);
   const wasm = browser.find((b) => b.device === 'wasm')!;
   const webgpu = browser.find((b) => b.device === 'webgpu');
   log('the runtimes alone: one suffix batch on onnxruntime-node and on onnxruntime-web (wasm)…');
-  const kernels = await measureKernels(first.id, wasm.threads);
+  const kernels = await measureKernels(model.ref.id, wasm.threads);
   browserVsNative = {
-    model: first.id,
+    model: model.name,
     contexts: groups.length,
     pairs: pairsIn(groups),
     nativeSeconds: nativeRun.seconds,
@@ -190,23 +231,24 @@ if (!values['no-browser'] && first) {
 let cachedRerun: Record<string, unknown> | null = null;
 if (first) {
   const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-bench-'));
-  const service = createNodeModelService();
-  const info = await service.load({ source: 'bundled', id: first.id }, { device: 'cpu' });
+  const cachedService = service();
+  const info = await cachedService.load(first.model.ref, loadOptions(first.model, first.dtype));
   const store = await openDiskStore(dir);
   const model = () =>
-    cachedModel(evaluationModel(service, info.ref), info.fingerprint, store, ROLE_PLAY_TEMPLATE_VERSION);
+    cachedModel(evaluationModel(cachedService, info.ref), info.fingerprint, store, ROLE_PLAY_TEMPLATE_VERSION);
   const pass = async () => {
     const cached = model();
     for (const group of first!.groups) await cached.score([group]);
     return cached.counters;
   };
-  log(`cached rerun: ${first.id}, cold then from the cache…`);
+  log(`cached rerun: ${first.model.name} ${first.dtype}, cold then from the cache…`);
   const cold = await measured(pass);
   const warm = await measured(pass);
-  await service.dispose();
+  await cachedService.dispose();
   rmSync(dir, { recursive: true, force: true });
   cachedRerun = {
-    model: first.id,
+    model: first.model.name,
+    dtype: first.dtype,
     pairs: first.groups.reduce((n, g) => n + g.responses.length, 0),
     coldSeconds: cold.seconds,
     coldComputed: cold.value.computed,
@@ -217,7 +259,7 @@ if (first) {
 }
 
 let ui: UiRun | null = null;
-if (!values['no-ui']) {
+if (options.ui) {
   log('the page during the one-click demo (building the app first)…');
   ui = await measureUi();
 }
@@ -229,7 +271,7 @@ const report = {
   cachedRerun,
   ui,
 };
-if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2) + '\n');
+if (options.json) await writeFile(options.json, JSON.stringify(report, null, 2) + '\n');
 
 const f = (x: number, d = 1) => x.toFixed(d);
 const nameWidth = Math.max(10, ...workloads.map((w) => w.name.length + 2));
@@ -244,7 +286,9 @@ for (const w of workloads) {
     );
   }
   console.log(
-    `  ${w.pairs} pairs, ${w.contexts} contexts: tokenReduction ${f(w.tokenReduction, 2)}× (at most ${f(w.tokenReductionBound, 2)}×: ` +
+    `  ${w.pairs} pairs, ${w.contexts} contexts (${w.truncatedContexts} with old turns dropped to fit ${w.maxTokens} tokens, ` +
+      `${w.skippedContexts} left out)${w.unlocatablePairs > 0 ? `, ${w.unlocatablePairs} pairs left out: the response is not in the chat template's rendering` : ''}, ` +
+      `${w.scoring}: tokenReduction ${f(w.tokenReduction, 2)}× (at most ${f(w.tokenReductionBound, 2)}×: ` +
       `${w.responseTokens} response tokens), speedup ${f(w.speedup, 2)}×, maxAbsDiff ${w.maxAbsDiff.toExponential(2)} nats/token`,
   );
 }
