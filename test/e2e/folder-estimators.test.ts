@@ -16,11 +16,11 @@ import { createNodeModelService } from '../../workers/node.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
 import { assembleHubFixture } from '../../scripts/lib/hub-fixtures.js';
 import { openApp, useBuiltApp, waitUntilReady } from '../helpers/browser.js';
-import { downloadResults, waitForPhase } from '../helpers/run-panel.js';
+import { downloadResults, serviceEncoder, startDemoRun, waitForPhase } from '../helpers/run-panel.js';
 
 const appUrl = useBuiltApp();
 const POLICY = 'rolescope-tiny-en';
-const ENCODER = { kind: 'input-embeddings', model: 'rolescope-tiny-multi' } as const;
+const ENCODER = 'rolescope-tiny-multi';
 const work = mkdtempSync(path.join(tmpdir(), 'rolescope-folder-estimators-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -44,18 +44,7 @@ describe.each([
       // Storing it loads it on the first screen: wait for that before starting a run.
       await waitUntilReady(page);
 
-      await page.getByTestId('tab-run').click();
-      await page.getByTestId('run-load-demo').click();
-      await expect
-        .poll(() => page.getByTestId('run-benchmark').textContent(), { timeout: 60_000 })
-        .toContain('demo-benchmark.json');
-      await page.getByTestId('run-policy-rolescope-tiny-multi').uncheck();
-      await page.getByLabel('Estimator (scores the responses)').selectOption(name);
-      await page.getByLabel('Samples per category').fill('2');
-      await page.getByLabel('Mismatched pairs per category').fill('2');
-      await page.getByLabel('Bootstrap replicates').fill('20');
-      await page.locator('#run-device').selectOption('wasm');
-      await page.getByTestId('run-start').click();
+      await startDemoRun(page, { estimator: name, samples: 2, pairs: 2, bootstrap: 20 });
       await waitForPhase(page, 'done');
 
       const file = await downloadResults(page);
@@ -91,16 +80,7 @@ describe.each([
               );
             },
           },
-          encoder: {
-            id: ENCODER.model,
-            load: async () => ({
-              id: ENCODER.model,
-              async embed(texts) {
-                const { vectors, dims } = await service.embed(ENCODER, texts);
-                return texts.map((_, r) => vectors.subarray(r * dims, (r + 1) * dims));
-              },
-            }),
-          },
+          encoder: serviceEncoder(service, ENCODER),
           settings: file.manifest.settings,
         });
         const nodeRows = node.rows.filter((r) => r.policy === POLICY);

@@ -29,7 +29,7 @@ import {
   screenshot,
   useBuiltApp,
 } from '../helpers/browser.js';
-import { downloadResults, runPhase, waitForPhase } from '../helpers/run-panel.js';
+import { downloadResults, runPhase, serviceEncoder, waitForPhase } from '../helpers/run-panel.js';
 import type { Page } from 'playwright-core';
 
 const POLICY = 'rolescope-tiny-en';
@@ -133,16 +133,7 @@ describe('run panel', () => {
             return cachedModel(evaluationModel(service, ref), info.fingerprint, memoryStore(), 'rp-v1');
           },
         },
-        encoder: {
-          id: ENCODER.model,
-          load: async () => ({
-            id: ENCODER.model,
-            async embed(texts) {
-              const { vectors, dims } = await service.embed(ENCODER, texts);
-              return texts.map((_, r) => vectors.subarray(r * dims, (r + 1) * dims));
-            },
-          }),
-        },
+        encoder: serviceEncoder(service, ENCODER.model),
         settings: resumed.manifest.settings,
       });
       await service.dispose();

@@ -27,7 +27,7 @@ import type { Page } from 'playwright-core';
 import type { ResultsFile } from '../../src/core/index.js';
 import { DB_VERSION } from '../../src/lib/db.js';
 import { openApp, useBuiltApp, waitUntilReady } from '../helpers/browser.js';
-import { downloadResults, waitForPhase } from '../helpers/run-panel.js';
+import { downloadResults, startDemoRun, waitForPhase } from '../helpers/run-panel.js';
 
 const appUrl = useBuiltApp();
 const EVALUATION_WORKER = /\/assets\/evaluation\.worker-[^/]+\.js$/;
@@ -65,20 +65,8 @@ const DISK_FULL = `(() => {
 /** The uninterrupted run's results, for the fault tests to compare with. */
 let uninterrupted: ResultsFile | null = null;
 
-async function startRun(page: Page): Promise<void> {
-  await page.getByTestId('tab-run').click();
-  await page.getByTestId('run-load-demo').click();
-  await expect
-    .poll(() => page.getByTestId('run-benchmark').textContent(), { timeout: 60_000 })
-    .toContain('demo-benchmark.json');
-  await page.getByTestId('run-policy-rolescope-tiny-multi').uncheck();
-  await page.getByLabel('Estimator (scores the responses)').selectOption('rolescope-tiny-multi');
-  await page.getByLabel('Mismatched pairs per category').fill('4');
-  await page.getByLabel('Samples per category').fill('3');
-  await page.getByLabel('Bootstrap replicates').fill('50');
-  await page.locator('#run-device').selectOption('wasm');
-  await page.getByTestId('run-start').click();
-}
+const startRun = (page: Page) =>
+  startDemoRun(page, { estimator: 'rolescope-tiny-multi', samples: 3, pairs: 4, bootstrap: 50 });
 
 /** R-EMID as the results table shows it, per category. */
 const shownRemid = (page: Page) =>
