@@ -66,7 +66,7 @@ const pwa = VitePWA({
   strategies: 'injectManifest',
   srcDir: 'workers',
   filename: 'sw.ts',
-  // Registered by src/main.ts (src/lib/offline.svelte.ts), which also drives the header's badge.
+  // Registered by src/main.ts (src/lib/state/offline.svelte.ts), which also drives the header's badge.
   injectRegister: false,
   manifest: {
     name: 'Rolescope',

@@ -36,9 +36,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cachedModel, ROLE_PLAY_TEMPLATE_VERSION, validateBenchmarkText } from '../src/core/index.js';
 import type { DType, LoadOptions, ModelService, ScoreGroup } from '../src/protocol/model-service.js';
-import { evaluationModel } from '../workers/evaluation-model.js';
-import { openDiskStore } from '../workers/node-evaluation.js';
-import { createNodeModelService } from '../workers/node.js';
+import { evaluationModel } from '../workers/evaluation/evaluation-model.js';
+import { openDiskStore } from '../node/disk-store.js';
+import { createNodeModelService } from '../node/model-host.js';
 import {
   parseBenchArgs,
   selectCategories,
@@ -82,7 +82,7 @@ async function scoreAll(service: ModelService, groups: readonly ScoreGroup[]) {
   let responseTokens = 0;
   const means: number[][] = [];
   for (const group of groups) {
-    // As the pipeline scores: numbers only (workers/evaluation-model.ts).
+    // As the pipeline scores: numbers only (workers/evaluation/evaluation-model.ts).
     const result = await service.score([group], { tokenTexts: false });
     forwardTokens += result.timings.forwardTokens;
     for (const score of result.groups[0]!) responseTokens += score.tokenIds.length;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import Papa from 'papaparse';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { rolePlayMessages, type DemoSample, type DemoSampleFile, type DialogueTurn } from '../src/core/index.js';
-import { BUNDLED_MODELS_DIR } from '../workers/node.js';
+import { BUNDLED_MODELS_DIR } from '../node/model-host.js';
 import { describeBundledModels } from './lib/bundled-models.js';
 
 const dataDir = path.resolve(process.argv[2] ?? '../shared/data');

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BUNDLED_MODELS_DIR } from '../workers/node.js';
+import { BUNDLED_MODELS_DIR } from '../node/model-host.js';
 import { describeBundledModels } from './lib/bundled-models.js';
 
 const manifest = await describeBundledModels(BUNDLED_MODELS_DIR);

@@ -39,10 +39,10 @@ import {
 } from '../src/core/index.js';
 import type { ProgressListener } from '../src/protocol/evaluation-service.js';
 import type { EncoderRef } from '../src/protocol/model-service.js';
-import { modelRef } from '../workers/evaluation-model.js';
-import { createEvaluationService, encoderName } from '../workers/evaluation-service.js';
-import { openDiskStore } from '../workers/node-evaluation.js';
-import { createNodeModelService } from '../workers/node.js';
+import { modelRef } from '../workers/evaluation/evaluation-model.js';
+import { createEvaluationService, encoderName } from '../workers/evaluation/service.js';
+import { openDiskStore } from '../node/disk-store.js';
+import { createNodeModelService } from '../node/model-host.js';
 import { DEMO_BENCHMARK_FILE } from './lib/demo-benchmark.js';
 
 const DEFAULT_POLICIES = ['rolescope-tiny-en', 'rolescope-tiny-multi'];

@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { rolePlayMessages, validateBenchmarkText, type RolePlayInput } from '../src/core/index.js';
-import { BUNDLED_MODELS_DIR, createNodeModelService } from '../workers/node.js';
+import { BUNDLED_MODELS_DIR, createNodeModelService } from '../node/model-host.js';
 import { DEMO_BENCHMARK_FILE } from './lib/demo-benchmark.js';
 import { describeBundledModels } from './lib/bundled-models.js';
 

@@ -1,7 +1,7 @@
 /**
  * The prefix pass's memory at Gemma 3's 262,144-word vocabulary: a graph exported as the Hub's are
  * (no num_logits_to_keep) returns logits for every position it runs, so the engine runs long
- * prefixes in chunks of chunkTokens(vocabulary) tokens (workers/shared-context.ts, runChunked).
+ * prefixes in chunks of chunkTokens(vocabulary) tokens (workers/model/shared-context.ts, runChunked).
  * Each measurement runs in a child process of its own, its peak RSS sampled every 20 ms from a
  * worker thread (onnxruntime-node runs a pass on the main thread) and read from the kernel's
  * high-water mark (VmHWM, reset before the measured work):
@@ -154,7 +154,7 @@ async function contextOf(tokens: number) {
 }
 
 async function measureService(tokens: number): Promise<Measurement> {
-  const { createNodeModelService } = await import('../workers/node.js');
+  const { createNodeModelService } = await import('../node/model-host.js');
   const { context } = await contextOf(tokens);
   const service = createNodeModelService({ modelFoldersDir: CACHE });
   const info = await service.load({ source: 'folder', id: NAME }, { device: 'cpu', dtype: 'fp32' });
@@ -247,8 +247,8 @@ async function ortWasm() {
 async function measureWasm(tokens: number): Promise<Measurement> {
   const { ortWeb, heapMiB } = await ortWasm();
   const node = ortNode();
-  const { withTokenStats } = await import('../workers/token-stats.js');
-  const { runPrefixFused, runSuffixStats, disposePrefix } = await import('../workers/shared-context.js');
+  const { withTokenStats } = await import('../workers/model/token-stats.js');
+  const { runPrefixFused, runSuffixStats, disposePrefix } = await import('../workers/model/shared-context.js');
   type OrtSession = Parameters<typeof runPrefixFused>[0];
   const { ids } = await contextOf(tokens);
   const vocab = (JSON.parse(readFileSync(path.join(FOLDER, 'config.json'), 'utf8')) as { vocab_size: number })

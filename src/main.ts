@@ -1,21 +1,21 @@
 import { mount } from 'svelte';
 import type { BundledManifest } from './core/index.js';
 import App from './components/App.svelte';
-import { AppState } from './lib/app-state.svelte.js';
-import { BenchmarkClient } from './lib/benchmark-client.js';
-import { BenchmarkState } from './lib/benchmark-state.svelte.js';
-import { EvaluationClient } from './lib/evaluation-client.js';
-import { IdbRunStore } from './lib/run-store.js';
-import { RunState } from './lib/run-state.svelte.js';
-import { DrillState } from './lib/drill-state.svelte.js';
-import { StorageState } from './lib/storage-state.svelte.js';
-import { StorageHealth } from './lib/storage-health.svelte.js';
-import { ModelClient } from './lib/model-client.js';
-import { IdbScoreCache } from './lib/score-cache.js';
-import { registerServiceWorker } from './lib/offline.svelte.js';
-import { ModelCatalog } from './lib/model-catalog.svelte.js';
-import { AnalysisClient } from './lib/analysis-client.js';
-import { ModelFolderStore } from './lib/model-folder-store.js';
+import { ExploreState } from './lib/state/explore-state.svelte.js';
+import { BenchmarkClient } from './lib/clients/benchmark-client.js';
+import { BenchmarkState } from './lib/state/benchmark-state.svelte.js';
+import { EvaluationClient } from './lib/clients/evaluation-client.js';
+import { IdbRunStore } from './storage/run-store.js';
+import { RunState } from './lib/state/run-state.svelte.js';
+import { DrillState } from './lib/state/drill-state.svelte.js';
+import { StorageState } from './lib/state/storage-state.svelte.js';
+import { StorageHealth } from './lib/state/storage-health.svelte.js';
+import { ModelClient } from './lib/clients/model-client.js';
+import { IdbScoreCache } from './storage/score-cache.js';
+import { registerServiceWorker } from './lib/state/offline.svelte.js';
+import { ModelCatalog } from './lib/state/model-catalog.svelte.js';
+import { AnalysisClient } from './lib/clients/analysis-client.js';
+import { ModelFolderStore } from './storage/model-folder-store.js';
 import './app.css';
 
 async function fetchJson<T>(path: string): Promise<T> {
@@ -37,7 +37,7 @@ const catalog = new ModelCatalog(new ModelFolderStore(import.meta.env.BASE_URL))
 // A browser that stores nothing (private window, site data blocked) or is full still runs
 // everything, from memory; the page says so (StorageHealth).
 const health = new StorageHealth();
-const state = new AppState(
+const state = new ExploreState(
   client,
   await IdbScoreCache.open(
     undefined,

@@ -3,7 +3,7 @@
  */
 import * as Comlink from 'comlink';
 import type { BenchmarkService } from '../src/protocol/benchmark-service.js';
-import { createBenchmarkService } from './benchmark-service.js';
+import { createBenchmarkService } from './benchmark/service.js';
 
 const service = createBenchmarkService() satisfies BenchmarkService;
 

@@ -7,10 +7,10 @@
 import * as Comlink from 'comlink';
 import { version } from '../package.json';
 import { memoryStore } from '../src/core/index.js';
-import { RolescopeConnection } from '../src/lib/db.js';
-import { FallbackEvaluationStore, IdbEvaluationStore } from '../src/lib/evaluation-store.js';
-import { createBrowserModelService } from './browser.js';
-import { createEvaluationService } from './evaluation-service.js';
+import { RolescopeConnection } from '../src/storage/db.js';
+import { FallbackEvaluationStore, IdbEvaluationStore } from '../src/storage/evaluation-store.js';
+import { createBrowserModelService } from './model/browser-host.js';
+import { createEvaluationService } from './evaluation/service.js';
 
 const idb = new IdbEvaluationStore(new RolescopeConnection());
 const memory = memoryStore();

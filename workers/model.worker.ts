@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import type { ModelService, ScoreResult } from '../src/protocol/model-service.js';
-import { createBrowserModelService } from './browser.js';
+import { createBrowserModelService } from './model/browser-host.js';
 
 /** The buffers of a result's per-token arrays (each array owns its buffer). */
 const tokenBuffers = (result: ScoreResult): ArrayBuffer[] =>

@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import type { DeviceName, ScoreGroup } from '../../src/protocol/model-service.js';
-import { createBrowserModelService } from '../../workers/browser.js';
+import { createBrowserModelService } from '../../workers/model/browser-host.js';
 
 const params = new URLSearchParams(self.location.search);
 const service = createBrowserModelService(params.get('stats') === 'javascript' ? { tokenStats: 'javascript' } : {});

@@ -1,6 +1,6 @@
 /**
  * The two runtimes alone, with nothing of ours around them: a bundled model's graph with the fused
- * token statistics (workers/token-stats.ts) run on identical feeds, a suffix batch as the engine
+ * token statistics (workers/model/token-stats.ts) run on identical feeds, a suffix batch as the engine
  * runs one (4 rows × 100 tokens continuing a 284-token context), by onnxruntime-node (native CPU,
  * the copy transformers.js loads) and by onnxruntime-web's wasm build (the build Chromium runs,
  * here in Node's V8 on as many threads as the browser had). No tokenizer, no feeds built per
@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
-import { FUSED_STATS, withTokenStats } from '../../workers/token-stats.js';
-import { BUNDLED_MODELS_DIR } from '../../workers/node.js';
+import { FUSED_STATS, withTokenStats } from '../../workers/model/token-stats.js';
+import { BUNDLED_MODELS_DIR } from '../../node/model-host.js';
 
 type Ort = typeof ortWeb;
 

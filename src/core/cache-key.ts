@@ -3,7 +3,7 @@
  * here is equal, so a changed model file, dtype, device class or prompt template never serves a
  * stale score.
  */
-import type { ChatMessage } from './prompt.js';
+import type { ChatMessage } from './prompts/prompt.js';
 import { hashValue } from './hash.js';
 
 /** The identity of a loaded model, as far as its outputs are concerned. */

@@ -2,7 +2,7 @@
  * The bundled demo samples (`public/samples/demo-samples.json`), built from the public test files
  * by scripts/build-demo-samples.ts. Each is a role-play input and its golden next response.
  */
-import type { RolePlayInput } from './prompt.js';
+import type { RolePlayInput } from './prompts/prompt.js';
 
 export interface DemoSample extends RolePlayInput {
   readonly id: string;

@@ -9,13 +9,13 @@ export * from './units.js';
 export * from './logprob.js';
 
 // Locating a response's tokens and per-token display text
-export * from './span.js';
-export * from './text-pieces.js';
+export * from './prompts/span.js';
+export * from './prompts/text-pieces.js';
 
 // The role-play prompt and the estimator's prompt
-export * from './prompt.js';
-export * from './estimator-prompt.js';
-export * from './thought-prompt.js';
+export * from './prompts/prompt.js';
+export * from './prompts/estimator-prompt.js';
+export * from './prompts/thought-prompt.js';
 
 // Packing sequences into forward passes
 export * from './batching.js';
@@ -41,8 +41,8 @@ export * from './benchmark/importers/index.js';
 export * from './metrics/pairs.js';
 export * from './metrics/mi.js';
 export * from './metrics/bootstrap.js';
-export * from './metrics/compare.js';
-export * from './metrics/contributions.js';
+export * from './analysis/compare.js';
+export * from './analysis/contributions.js';
 
 // The upper bound: representation JS divergence, bound terms, validation
 export * from './bound/rjsd.js';
@@ -63,9 +63,9 @@ export * from './pipeline/settings.js';
 
 // Bundled models and samples
 export * from './demo-samples.js';
-export * from './model-manifest.js';
-export * from './model-folder.js';
-export * from './model-ref.js';
+export * from './model/model-manifest.js';
+export * from './model/model-folder.js';
+export * from './model/model-ref.js';
 
 // Errors that cross the worker boundary
 export * from './errors.js';

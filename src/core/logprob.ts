@@ -50,7 +50,7 @@ export interface TokenStats {
  * z_t − logsumexp(z); the entropy of the next-token distribution, H = −Σ p log p =
  * logsumexp(z) − Σ p_k z_k (p = softmax(z)); and its rank (1 = the most likely; ties share the
  * better rank). Two passes over the row (the max, then one exp per entry for all three). The
- * model service computes these natively (workers/token-stats.ts); this is its fallback and the
+ * model service computes these natively (workers/model/token-stats.ts); this is its fallback and the
  * reference it is tested against.
  */
 export function tokenStats(

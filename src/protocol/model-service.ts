@@ -4,9 +4,9 @@
  * drift from the other without the compiler noticing.
  */
 import type { ProgressInfo } from '@huggingface/transformers';
-import type { ChatMessage } from '../core/prompt.js';
+import type { ChatMessage } from '../core/prompts/prompt.js';
 import type { ModelFingerprint } from '../core/cache-key.js';
-import type { ModelRef } from '../core/model-ref.js';
+import type { ModelRef } from '../core/model/model-ref.js';
 
 /** Where inference runs. `cpu` is onnxruntime-node (Node only); the browser has webgpu and wasm. */
 export type DeviceName = 'webgpu' | 'wasm' | 'cpu';
@@ -51,7 +51,7 @@ export interface LoadedModelInfo {
   readonly scoring: ScoringPath;
   /**
    * For models not bundled with the app: the load-time comparison of continuing a shared context
-   * with whole sequences on a probe (workers/sharing-probe.ts). When they disagreed, `scoring` is
+   * with whole sequences on a probe (workers/model/sharing-probe.ts). When they disagreed, `scoring` is
    * 'whole' and `deviceNote` says why.
    */
   readonly sharingProbe?: SharingProbe;

@@ -8,8 +8,8 @@ import * as Comlink from 'comlink';
 import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
 import type { ChatMessage, ModelFolderManifest } from '../../src/core/index.js';
 import type { DeviceName, DType, ModelService, ResponseScore } from '../../src/protocol/model-service.js';
-import { createBrowserModelService } from '../../workers/browser.js';
-import { strftime } from '../../workers/template-date.js';
+import { createBrowserModelService } from '../../workers/model/browser-host.js';
+import { strftime } from '../../workers/model/template-date.js';
 import { greedyWithoutCache } from '../helpers/no-cache-lm.js';
 import type {
   CaseScores,

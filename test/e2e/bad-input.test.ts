@@ -12,8 +12,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssue } from '../../src/core/index.js';
-import { createBenchmarkService } from '../../workers/benchmark-service.js';
-import { BUNDLED_MODELS_DIR } from '../../workers/node.js';
+import { createBenchmarkService } from '../../workers/benchmark/service.js';
+import { BUNDLED_MODELS_DIR } from '../../node/model-host.js';
 import { openApp, useBuiltApp, waitUntilReady } from '../helpers/browser.js';
 import { CORPUS_DIR, IMG, SCRIPT } from '../unit/bad-input/corpus.js';
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewServer } from 'vite';
 import { rolePlayMessages, type DemoSampleFile } from '../../src/core/index.js';
-import { createNodeModelService } from '../../workers/node.js';
+import { createNodeModelService } from '../../node/model-host.js';
 import {
   CHROME_PATH,
   errorsBesidesLostDevice,
@@ -55,7 +55,7 @@ describe('first screen on wasm', () => {
       await app.page.goto(url);
       await waitUntilReady(app.page);
       expect(await app.page.getByTestId('device').getAttribute('data-device')).toBe('wasm');
-      // Token statistics come from onnxruntime's graph (workers/token-stats.ts), not the JS fallback.
+      // Token statistics come from onnxruntime's graph (workers/model/token-stats.ts), not the JS fallback.
       expect(await app.page.getByTestId('device').getAttribute('data-token-stats')).toBe('native');
       // The model runs in a module worker (the page's own bundle has no onnxruntime), and the
       // worker's fetches of the weights and of onnxruntime's wasm went through the guard that

@@ -16,8 +16,8 @@ import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../src/core/index.js';
 import type { DeviceName, DType } from '../../src/protocol/model-service.js';
-import { readModelFolder } from '../../workers/node.js';
-import { probeToleranceNats } from '../../workers/sharing-probe.js';
+import { readModelFolder } from '../../node/model-host.js';
+import { probeToleranceNats } from '../../workers/model/sharing-probe.js';
 import {
   assembleHubFixture,
   assembleUntestedExport,

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLED_MODELS_DIR } from '../../workers/node.js';
-import { formatBytes } from '../../src/lib/load-progress.js';
+import { BUNDLED_MODELS_DIR } from '../../node/model-host.js';
+import { formatBytes } from '../../src/lib/ui/load-progress.js';
 import { openApp, screenshot, useBuiltApp, waitUntilReady } from '../helpers/browser.js';
 
 const appUrl = useBuiltApp();

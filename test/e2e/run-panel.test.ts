@@ -19,8 +19,8 @@ import {
   validateBenchmarkText,
   type ResultsFile,
 } from '../../src/core/index.js';
-import { evaluationModel } from '../../workers/evaluation-model.js';
-import { createNodeModelService } from '../../workers/node.js';
+import { evaluationModel } from '../../workers/evaluation/evaluation-model.js';
+import { createNodeModelService } from '../../node/model-host.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
 import {
   errorsBesidesLostDevice,

@@ -25,7 +25,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ResultsFile } from '../../src/core/index.js';
-import { DB_VERSION } from '../../src/lib/db.js';
+import { DB_VERSION } from '../../src/storage/db.js';
 import { openApp, useBuiltApp, waitUntilReady } from '../helpers/browser.js';
 import { downloadResults, startDemoRun, waitForPhase } from '../helpers/run-panel.js';
 

@@ -10,7 +10,7 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { BUNDLED_MODELS_DIR } from '../../workers/node.js';
+import { BUNDLED_MODELS_DIR } from '../../node/model-host.js';
 
 export { fullLogits, greedyWithoutCache } from './no-cache-lm.js';
 

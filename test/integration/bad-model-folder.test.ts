@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLED_MODELS_DIR, createNodeModelService } from '../../workers/node.js';
+import { BUNDLED_MODELS_DIR, createNodeModelService } from '../../node/model-host.js';
 import { CORPUS_DIR } from '../unit/bad-input/corpus.js';
 
 const MODEL = 'rolescope-tiny-en';

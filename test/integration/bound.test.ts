@@ -15,8 +15,8 @@ import {
   type Benchmark,
   type BenchmarkSample,
 } from '../../src/core/index.js';
-import { createEvaluationService } from '../../workers/evaluation-service.js';
-import { createNodeModelService } from '../../workers/node.js';
+import { createEvaluationService } from '../../workers/evaluation/service.js';
+import { createNodeModelService } from '../../node/model-host.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
 
 const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));

@@ -16,8 +16,8 @@ import {
   type BundledManifest,
   type ChatMessage,
 } from '../../src/core/index.js';
-import { encodeWithContext, type ContextTokens } from '../../workers/context-tokens.js';
-import { BUNDLED_MODELS_DIR } from '../../workers/node.js';
+import { encodeWithContext, type ContextTokens } from '../../workers/model/context-tokens.js';
+import { BUNDLED_MODELS_DIR } from '../../node/model-host.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
 
 const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));

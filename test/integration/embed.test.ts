@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readInitializer } from '../../workers/onnx-initializer.js';
-import { BUNDLED_MODELS_DIR, createNodeModelService } from '../../workers/node.js';
+import { readInitializer } from '../../workers/model/onnx-initializer.js';
+import { BUNDLED_MODELS_DIR, createNodeModelService } from '../../node/model-host.js';
 
 const MODEL = 'rolescope-tiny-multi';
 const service = createNodeModelService();

@@ -29,8 +29,8 @@ import {
   type Benchmark,
   type EvaluationSettings,
 } from '../../src/core/index.js';
-import { loadEvaluationModel } from '../../workers/evaluation-model.js';
-import { createNodeModelService } from '../../workers/node.js';
+import { loadEvaluationModel } from '../../workers/evaluation/evaluation-model.js';
+import { createNodeModelService } from '../../node/model-host.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
 
 const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));

@@ -17,8 +17,8 @@ import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transform
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../src/core/index.js';
 import type { LoadedModelInfo, ModelService, ResponseScore } from '../../src/protocol/model-service.js';
-import { createNodeModelService } from '../../workers/node.js';
-import { strftime } from '../../workers/template-date.js';
+import { createNodeModelService } from '../../node/model-host.js';
+import { strftime } from '../../workers/model/template-date.js';
 import {
   assembleHubFixture,
   HUB_FIXTURES_DIR,
@@ -26,7 +26,7 @@ import {
   readHubFixture,
   type Precision,
 } from '../../scripts/lib/hub-fixtures.js';
-import { chunkTokens } from '../../workers/shared-context.js';
+import { chunkTokens } from '../../workers/model/shared-context.js';
 import { greedyWithoutCache } from '../helpers/reference-lm.js';
 import {
   matchReference,

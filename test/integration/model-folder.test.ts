@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLED_MODELS_DIR, createNodeModelService, readModelFolder } from '../../workers/node.js';
+import { BUNDLED_MODELS_DIR, createNodeModelService, readModelFolder } from '../../node/model-host.js';
 import type { BundledManifest } from '../../src/core/index.js';
 
 const MODEL = 'rolescope-tiny-en';

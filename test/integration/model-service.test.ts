@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolePlayMessages, type ChatMessage, type DemoSampleFile } from '../../src/core/index.js';
 import type { LoadedModelInfo, ModelService, ResponseScore } from '../../src/protocol/model-service.js';
-import { createNodeModelService } from '../../workers/node.js';
+import { createNodeModelService } from '../../node/model-host.js';
 import { fullLogits, greedyWithoutCache, loadReference, rawLogProb } from '../helpers/reference-lm.js';
 
 const MODEL_ID = 'rolescope-tiny-en';

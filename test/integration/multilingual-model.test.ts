@@ -15,7 +15,7 @@ import {
   type ChatMessage,
 } from '../../src/core/index.js';
 import type { ModelService, ScoreGroup } from '../../src/protocol/model-service.js';
-import { createNodeModelService } from '../../workers/node.js';
+import { createNodeModelService } from '../../node/model-host.js';
 
 const MODEL_ID = 'rolescope-tiny-multi';
 

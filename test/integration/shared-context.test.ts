@@ -13,7 +13,7 @@ import {
   type BundledManifest,
 } from '../../src/core/index.js';
 import type { ScoreGroup } from '../../src/protocol/model-service.js';
-import { BUNDLED_MODELS_DIR, createNodeModelService } from '../../workers/node.js';
+import { BUNDLED_MODELS_DIR, createNodeModelService } from '../../node/model-host.js';
 import { DEMO_BENCHMARK_FILE } from '../../scripts/lib/demo-benchmark.js';
 
 const parsed = validateBenchmarkText(readFileSync(DEMO_BENCHMARK_FILE, 'utf8'));

@@ -1,5 +1,5 @@
 /**
- * The load-time probe of context sharing (workers/sharing-probe.ts) on onnxruntime-node:
+ * The load-time probe of context sharing (workers/model/sharing-probe.ts) on onnxruntime-node:
  * - an export that places a continued response at the wrong positions (restarting-positions, a
  *   Hub fixture's graph with that one defect) is caught at load: the probe measures the gap, the
  *   model is scored as whole sequences, the device note says why, and its scores are then the
@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeModelService } from '../../workers/node.js';
-import { PROBE_GROUP, probeToleranceNats } from '../../workers/sharing-probe.js';
+import { createNodeModelService } from '../../node/model-host.js';
+import { PROBE_GROUP, probeToleranceNats } from '../../workers/model/sharing-probe.js';
 import { assembleHubFixture, assembleUntestedExport, readHubFixture } from '../../scripts/lib/hub-fixtures.js';
 import { matchReference, referenceSequence, TOLERANCE } from '../helpers/hub-conformance.js';
 

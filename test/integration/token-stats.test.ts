@@ -1,12 +1,12 @@
 /**
- * The native token statistics (an onnxruntime graph written in workers/token-stats.ts) equal the
+ * The native token statistics (an onnxruntime graph written in workers/model/token-stats.ts) equal the
  * JavaScript ones (tokenStats in the core, unit-tested against hand-computed values) on the
  * bundled model's real logits and on rows with masked (−∞) entries.
  */
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_MODELS_DIR } from '../../workers/node.js';
-import { jsTokenStats, nativeTokenStats } from '../../workers/token-stats.js';
+import { BUNDLED_MODELS_DIR } from '../../node/model-host.js';
+import { jsTokenStats, nativeTokenStats } from '../../workers/model/token-stats.js';
 
 describe('native token statistics', () => {
   // Opset 18 takes ReduceMax's axes as an input, where 13 takes an attribute.

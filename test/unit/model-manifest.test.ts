@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_MODELS_DIR } from '../../workers/node.js';
+import { BUNDLED_MODELS_DIR } from '../../node/model-host.js';
 import { describeBundledModels } from '../../scripts/lib/bundled-models.js';
 
 describe('public/models/manifest.json', () => {

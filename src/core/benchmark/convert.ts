@@ -2,7 +2,7 @@
  * Between the paper's field names (files) and the shape the prompt and metrics use (memory),
  * and from memory back to a file. Nothing in a sample is dropped either way.
  */
-import type { DialogueTurn } from '../prompt.js';
+import type { DialogueTurn } from '../prompts/prompt.js';
 import {
   SHIFT_FAMILIES,
   type Benchmark,

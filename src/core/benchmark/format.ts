@@ -7,7 +7,7 @@
  *   - JSONL, one sample per line.
  * A sample's category is its `subset_tag`; the split it sits in is kept for display only.
  */
-import type { RolePlayInput } from '../prompt.js';
+import type { RolePlayInput } from '../prompts/prompt.js';
 
 /** Which part of the input a category shifts; `in-distribution` categories are references. */
 export type ShiftFamily = 'in-distribution' | 'user' | 'character' | 'dialogue';

@@ -12,7 +12,7 @@ import type { BenchmarkSample } from '../benchmark/format.js';
 import { boundTerms, hHatEstimate, type BoundInputTerms, type BoundTerms } from '../bound/bound.js';
 import { representationJsd } from '../bound/rjsd.js';
 import { validateBound, type BoundValidation } from '../bound/validation.js';
-import { renderCharacter, type RolePlayInput } from '../prompt.js';
+import { renderCharacter, type RolePlayInput } from '../prompts/prompt.js';
 import type { Nats } from '../units.js';
 import { GOLD, type PairRecord, type ResultRow } from './types.js';
 

@@ -3,7 +3,7 @@
  * user-query/agent-response pair at a time, until the model accepts it; the response is never
  * cut. Callers count what was truncated: a truncated sample is flagged, never scored as 0.
  */
-import type { RolePlayInput } from '../prompt.js';
+import type { RolePlayInput } from '../prompts/prompt.js';
 
 export interface Fitted<T> {
   readonly value: T;

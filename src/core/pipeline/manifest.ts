@@ -3,9 +3,9 @@
  * that determined the numbers (app version, benchmark hash, models with file hashes, settings,
  * prompt templates) and what happened (counts, timings).
  */
-import { ESTIMATOR_TEMPLATE_VERSION } from '../estimator-prompt.js';
-import { ROLE_PLAY_TEMPLATE_VERSION } from '../prompt.js';
-import { THOUGHT_TEMPLATE_VERSION } from '../thought-prompt.js';
+import { ESTIMATOR_TEMPLATE_VERSION } from '../prompts/estimator-prompt.js';
+import { ROLE_PLAY_TEMPLATE_VERSION } from '../prompts/prompt.js';
+import { THOUGHT_TEMPLATE_VERSION } from '../prompts/thought-prompt.js';
 import { RESULTS_FORMAT_VERSION, type ResultsManifest } from './results.js';
 import type { EvaluationSettings } from './types.js';
 

@@ -7,12 +7,12 @@
  * inputs costs no model call.
  */
 import type { Benchmark, BenchmarkSample, ShiftFamily } from '../benchmark/format.js';
-import { ESTIMATOR_RESPONSE_PREFIX, NULL_ROLE_PLAY_INPUT, estimatorMessages } from '../estimator-prompt.js';
+import { ESTIMATOR_RESPONSE_PREFIX, NULL_ROLE_PLAY_INPUT, estimatorMessages } from '../prompts/estimator-prompt.js';
 import { estimateMi, remidWithIntervals, type CategoryScores, type MiEstimatorKind } from '../metrics/bootstrap.js';
 import { mismatchedPairs } from '../metrics/pairs.js';
 import type { ScoredPair } from '../metrics/mi.js';
-import { rolePlayMessages, type ChatMessage, type RolePlayInput } from '../prompt.js';
-import { thoughtMessages } from '../thought-prompt.js';
+import { rolePlayMessages, type ChatMessage, type RolePlayInput } from '../prompts/prompt.js';
+import { thoughtMessages } from '../prompts/thought-prompt.js';
 import { emi, remid } from '../metrics/mi.js';
 import { nats } from '../units.js';
 import type { BoundValidation } from '../bound/validation.js';

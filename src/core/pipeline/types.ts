@@ -3,7 +3,7 @@
  * The pipeline is pure orchestration: hosts (the browser worker behind a cache, or the Node
  * service behind a disk cache) implement EvaluationModel.
  */
-import type { ChatMessage } from '../prompt.js';
+import type { ChatMessage } from '../prompts/prompt.js';
 import type { Nats } from '../units.js';
 import type { BoundTerms } from '../bound/bound.js';
 import type { MiEstimatorKind } from '../metrics/bootstrap.js';

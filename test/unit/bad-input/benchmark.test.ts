@@ -16,7 +16,7 @@ import {
   type PaperSample,
 } from '../../../src/core/index.js';
 import type { FileValidation } from '../../../src/protocol/benchmark-service.js';
-import { createBenchmarkService } from '../../../workers/benchmark-service.js';
+import { createBenchmarkService } from '../../../workers/benchmark/service.js';
 import {
   corpusBytes,
   corpusFiles,

@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Benchmark, ResultsFile } from '../../../src/core/index.js';
 import type { SavedRun } from '../../../src/protocol/evaluation-service.js';
-import { RunState, type RunRecords } from '../../../src/lib/run-state.svelte.js';
-import { summarizeRun } from '../../../src/lib/run-store.js';
-import { createBenchmarkService } from '../../../workers/benchmark-service.js';
+import { RunState, type RunRecords } from '../../../src/lib/state/run-state.svelte.js';
+import { summarizeRun } from '../../../src/storage/run-store.js';
+import { createBenchmarkService } from '../../../workers/benchmark/service.js';
 import type { ImportSourceKind } from '../../../src/protocol/benchmark-service.js';
 import { corpusBytes, corpusFiles, expectNoPollution, IMG, SCRIPT } from './corpus.js';
 

@@ -18,7 +18,7 @@ import {
   type EvaluationSettings,
   type FolderFileInput,
 } from '../../../src/core/index.js';
-import { BUNDLED_MODELS_DIR, readModelFolder } from '../../../workers/node.js';
+import { BUNDLED_MODELS_DIR, readModelFolder } from '../../../node/model-host.js';
 import { corpusJson, expectIssue, expectNoPollution, IMG } from './corpus.js';
 
 describe('model folders from the bad-input corpus', () => {

@@ -11,8 +11,8 @@ import {
   type PairScore,
   type ResultRow,
 } from '../../../../src/core/pipeline/types.js';
-import { estimatorMessages, NULL_ROLE_PLAY_INPUT } from '../../../../src/core/estimator-prompt.js';
-import type { ChatMessage } from '../../../../src/core/prompt.js';
+import { estimatorMessages, NULL_ROLE_PLAY_INPUT } from '../../../../src/core/prompts/estimator-prompt.js';
+import type { ChatMessage } from '../../../../src/core/prompts/prompt.js';
 
 /** Samples whose persona names them ("ID:1"), so fakes can tell which context they see. */
 function sample(category: string, k: number, turns = 1): BenchmarkSample {
