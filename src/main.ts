@@ -15,6 +15,7 @@ import { IdbScoreCache } from './storage/score-cache.js';
 import { registerServiceWorker } from './lib/state/offline.svelte.js';
 import { ModelCatalog } from './lib/state/model-catalog.svelte.js';
 import { AnalysisClient } from './lib/clients/analysis-client.js';
+import { ComparisonState } from './lib/state/comparison-state.svelte.js';
 import { ModelFolderStore } from './storage/model-folder-store.js';
 import './app.css';
 
@@ -82,12 +83,14 @@ mount(App, {
     drill,
     storage: new StorageState(),
     health,
-    analysis: new AnalysisClient(
-      () =>
-        new Worker(new URL('../workers/analysis.worker.ts', import.meta.url), {
-          type: 'module',
-          name: 'rolescope-analysis',
-        }),
+    comparison: new ComparisonState(
+      new AnalysisClient(
+        () =>
+          new Worker(new URL('../workers/analysis.worker.ts', import.meta.url), {
+            type: 'module',
+            name: 'rolescope-analysis',
+          }),
+      ),
     ),
   },
 });
