@@ -57,7 +57,7 @@ const bundledModels = (
 ).models.flatMap((model) => Object.keys(model.files).map((file) => `models/${model.id}/${file}`));
 
 /**
- * Offline use (issue 6): a service worker (workers/sw.ts, built by vite-plugin-pwa with Workbox)
+ * Offline use: a service worker (workers/sw.ts, built by vite-plugin-pwa with Workbox)
  * precaches the app shell, every built asset (the worker bundles and onnxruntime-web's
  * `.wasm`/`.mjs` included), the bundled models, the demo samples and the demo benchmark. Nothing
  * is cached at run time, and Hub downloads are never touched (transformers.js caches those).

@@ -1,5 +1,5 @@
 /**
- * The benchmark's browser side: the app's own model service (workers/browser.ts, onnxruntime-web)
+ * The benchmark's browser side: the app's own model service (workers/model/browser-host.ts, onnxruntime-web)
  * scoring the benchmark's groups one context at a time, as the evaluation worker does.
  */
 import * as Comlink from 'comlink';

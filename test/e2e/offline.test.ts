@@ -1,5 +1,5 @@
 /**
- * Offline use (issue 6) in the built app: the first visit installs the service worker, whose
+ * Offline use in the built app: the first visit installs the service worker, whose
  * badge says "Available offline" once every precached file is stored; then, with the browser
  * offline and the server stopped, a reload still opens the app, loads a bundled model (one never
  * loaded online, so its files can only come from the precache), scores with it on onnxruntime's

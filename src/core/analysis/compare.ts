@@ -1,5 +1,5 @@
 /**
- * Comparing policies from a results file (issue 6, "Compare"): R-EMID of two policies per
+ * Comparing policies from a results file (the Results view's "Compare"): R-EMID of two policies per
  * shifted category and per shift family, their difference b − a with a paired percentile
  * bootstrap interval, and each policy's rank.
  *
@@ -11,7 +11,7 @@
  *
  * The bootstrap is paired: each replicate resamples every category's samples once and applies
  * the same multiplicities to both policies and to the shared golden responses, so the interval
- * is for the difference on the same samples (method.md section 3; bootstrap.ts). The categories
+ * is for the difference on the same samples (docs/method.md section 3; bootstrap.ts). The categories
  * are resampled in the order remidWithIntervals uses, so with the file's seed and replicate
  * count each policy's replicates are exactly those behind its row's interval.
  */

@@ -1,5 +1,5 @@
 /**
- * Compositional (dialogue) shifts built from in-distribution conversations (method.md section 1):
+ * Compositional (dialogue) shifts built from in-distribution conversations (docs/method.md section 1):
  *   - turn level: two n-turn dialogues joined into one 2n-turn dialogue; the golden response is
  *     the second dialogue's n-th agent turn, so the model must answer after an unrelated start;
  *   - word level: one word of the final user query swapped for another of the same kind (a pet

@@ -17,7 +17,7 @@ export const SHIFT_FAMILIES: readonly ShiftFamily[] = ['in-distribution', 'user'
 /** The category every shift is compared with unless its declaration names another. */
 export const DEFAULT_REFERENCE = 'IDTest';
 
-/** The paper's `subset_tag` values (method.md section 1); a file may use them without declaring. */
+/** The paper's `subset_tag` values (docs/method.md section 1); a file may use them without declaring. */
 export const PAPER_TAGS: Readonly<Record<string, { family: ShiftFamily; label: string }>> = {
   IDTest: { family: 'in-distribution', label: 'In-distribution' },
   german: { family: 'user', label: 'German-speaking users' },
@@ -51,7 +51,7 @@ export interface PaperSample {
   readonly dialogue_context: readonly PaperDialogueEntry[];
   readonly agent_golden_response: string;
   readonly subset_tag: string;
-  /** A precomputed reasoning r (method.md section 1). */
+  /** A precomputed reasoning r (docs/method.md section 1). */
   readonly r?: string;
   /** BCP 47 code of the dialogue's language. */
   readonly language?: string;

@@ -1,12 +1,12 @@
 /**
- * Representation Jensen–Shannon divergence between two sets of text embeddings (method.md
+ * Representation Jensen–Shannon divergence between two sets of text embeddings (docs/method.md
  * section 4, as Oh et al. estimate it), in nats.
  *
  * Each embedding x_i is L2-normalized here (a no-op for vectors that already are). A set with n
  * rows X (n × d) is represented by its uncentered second-moment matrix C = XᵀX / n. With unit
  * rows tr(XᵀX) = n, so C has unit trace: it is a density matrix, its eigenvalues are already a
  * distribution, and (C_P + C_Q)/2 mixes the two sets with equal weight whatever their sizes.
- * (method.md writes C = XᵀX and normalizes the eigenvalues afterwards; for H(C_P) and H(C_Q)
+ * (the paper writes C = XᵀX and normalizes the eigenvalues afterwards; for H(C_P) and H(C_Q)
  * that is the same, and dividing by n before mixing is what makes the mixture an equal one.)
  *
  *   H(C)  = −Σ λ log λ over the eigenvalues of C (von Neumann entropy; 0 · log 0 = 0),

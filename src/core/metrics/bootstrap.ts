@@ -1,6 +1,6 @@
 /**
  * R-EMID per shifted category and per shift family with percentile bootstrap confidence
- * intervals (method.md section 3). Each replicate resamples every category's samples with
+ * intervals (docs/method.md section 3). Each replicate resamples every category's samples with
  * replacement (once, so a reference shared by several shifts is resampled consistently) and
  * re-estimates MI with the pairs whose two samples were drawn, weighted by their multiplicities:
  *   MI_w = Σ_i w_i s_ii / Σ_i w_i − Σ_{(i,j)∈S} w_i w_j s_ij / Σ_{(i,j)∈S} w_i w_j.
@@ -147,7 +147,7 @@ export function weightedNullPromptMi(
 }
 
 /**
- * The MI estimators the pipeline offers (method.md section 3): the reference (CLUB-style) one,
+ * The MI estimators the pipeline offers (docs/method.md section 3): the reference (CLUB-style) one,
  * the default; the mixture one; and the null-prompt one, which needs each response's score
  * after the null context.
  */

@@ -1,5 +1,5 @@
 /**
- * Mutual-information estimators over one category's scores, EMI and R-EMID (method.md section 3).
+ * Mutual-information estimators over one category's scores, EMI and R-EMID (docs/method.md section 3).
  * A score s(x, y) is the estimator's mean per-token log-probability of response y given context x,
  * in nats per token, so every MI here is in nats per token.
  */

@@ -1,5 +1,5 @@
 /**
- * The mismatched pairs S of the reference MI estimator (method.md section 3): a uniform random
+ * The mismatched pairs S of the reference MI estimator (docs/method.md section 3): a uniform random
  * sample, with a fixed seed, of min(N(N−1), maxPairs) ordered pairs (i, j), i ≠ j, drawn
  * without replacement from one category's N samples.
  */

@@ -1,5 +1,5 @@
 /**
- * The bound stage of an evaluation (issue: the upper bound; method.md section 4): for every
+ * The bound stage of an evaluation (docs/method.md section 4): for every
  * (policy, shifted category) row, the representation JS divergences between the reference and the
  * shifted category's user personas, characters, dialogues and whole inputs (marginal terms, the
  * same for every policy), between the policy's and the golden responses within each category, Ĥ,

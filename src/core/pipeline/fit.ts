@@ -1,5 +1,5 @@
 /**
- * Over-long inputs (method.md section 2): the dialogue is truncated from the oldest turn, a
+ * Over-long inputs (docs/method.md section 2): the dialogue is truncated from the oldest turn, a
  * user-query/agent-response pair at a time, until the model accepts it; the response is never
  * cut. Callers count what was truncated: a truncated sample is flagged, never scored as 0.
  */

@@ -30,7 +30,7 @@ export interface EvaluationModel {
 }
 
 /**
- * Where the reasoning r in the estimator's context comes from (method.md section 1): none; the
+ * Where the reasoning r in the estimator's context comes from (docs/method.md section 1): none; the
  * benchmark's `r` field ('file'); or a thought model that writes it from x alone ('generate',
  * thought-prompt.ts). r needs the est-v1 template: rp-v1 has no place for it.
  */
@@ -39,7 +39,7 @@ export type EstimatorTemplate = 'est-v1' | 'rp-v1';
 
 export interface EvaluationSettings {
   /**
-   * The MI estimator (method.md section 3): the reference one, or the mixture or null-prompt
+   * The MI estimator (docs/method.md section 3): the reference one, or the mixture or null-prompt
    * alternative (the latter also scores every response after the null context).
    */
   readonly estimatorKind?: MiEstimatorKind;
@@ -49,14 +49,14 @@ export interface EvaluationSettings {
   readonly bootstrapReplicates: number;
   readonly reasoning: ReasoningMode;
   /**
-   * The estimator's prompt: est-v1 is method.md's (for instruction-tuned scorers); rp-v1 is the
+   * The estimator's prompt: est-v1 is the paper's estimator prompt, docs/method.md section 2 (for instruction-tuned scorers); rp-v1 is the
    * role-play prompt the bundled demo models were trained on.
    */
   readonly estimatorTemplate: EstimatorTemplate;
   /** Only the first n samples of each category (for quick runs). */
   readonly limitPerCategory?: number;
   /**
-   * Compute the upper bound (method.md section 4) with this text encoder (its name, e.g.
+   * Compute the upper bound (docs/method.md section 4) with this text encoder (its name, e.g.
    * "input-embeddings:rolescope-tiny-multi"); `hHatOverride` replaces the estimate of Ĥ.
    */
   readonly bound?: { readonly encoder: string; readonly hHatOverride?: number };

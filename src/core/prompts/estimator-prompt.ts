@@ -1,5 +1,5 @@
 /**
- * The estimator's prompt (template "est-v1", method.md section 2): how the scorer q sees a sample
+ * The estimator's prompt (template "est-v1", docs/method.md section 2): how the scorer q sees a sample
  * when it scores a response. A system instruction, then one user turn holding the persona, the
  * character, the dialogue as numbered `User Query k:` / `Agent Response k:` lines ending with an
  * open `Agent Response K:`, and, with reasoning, the core features r. The response is scored as
@@ -17,7 +17,7 @@ export const ESTIMATOR_SYSTEM_PROMPT =
 export const ESTIMATOR_RESPONSE_PREFIX = '## Agent Response\n';
 
 /**
- * The null context ∅ of the null-prompt estimator (method.md section 3): a sample with nothing
+ * The null context ∅ of the null-prompt estimator (docs/method.md section 3): a sample with nothing
  * in it. The persona is empty (rendered "(unknown)", as for any sample without one), the
  * character is empty, and the dialogue is a single empty user query, because every rendering
  * expects the dialogue to end with a user query. Rendered with the same template as the real

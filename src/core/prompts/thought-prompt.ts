@@ -1,5 +1,5 @@
 /**
- * The thought prompt (template "th-v1", method.md sections 1 and 5): how a thought model sees a
+ * The thought prompt (template "th-v1", docs/method.md sections 1 and 5): how a thought model sees a
  * sample when it writes the reasoning r = f(x). It holds x = (u, c, d) alone, in the same
  * sections as the estimator's prompt, and never the golden response: there is no parameter that
  * could carry it. The instruction is short and concrete so that small models can follow it: one

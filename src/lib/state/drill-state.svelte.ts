@@ -54,7 +54,7 @@ export function runSamples(results: ResultsFile, benchmark: Benchmark, category:
   return selectedSamples(benchmark, results.manifest.settings.limitPerCategory).filter((s) => s.category === category);
 }
 
-/** The estimator's context for a sample, as the pipeline rendered it (method.md section 2). */
+/** The estimator's context for a sample, as the pipeline rendered it (docs/method.md section 2). */
 function contextOf(results: ResultsFile, s: BenchmarkSample): (x: RolePlayInput) => ScoreGroup['context'] {
   const { estimatorTemplate, reasoning } = results.manifest.settings;
   if (estimatorTemplate === 'rp-v1') return (x) => rolePlayMessages(x);
