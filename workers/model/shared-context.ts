@@ -3,14 +3,28 @@
  * continues from that pass's key/value cache, in batches. The estimator pairs each context with
  * dozens of responses (its own, mismatched ones, the policy's and the golden), and contexts are
  * long while responses are short, so this skips most of the reference algorithm's work (a full
- * forward pass over context + response for every pair) and gives the same log-probs.
+ * forward pass over context + response for every pair) and gives the same log-probs. The prefix
+ * runs in chunks (chunked-pass.ts); tensors go in and out of sessions through ort-io.ts.
  */
 import { Tensor, type PreTrainedModel } from '@huggingface/transformers';
 import { FUSED_STATS, type OrtSession } from './token-stats.js';
+import { chunkTokens, runChunked } from './chunked-pass.js';
+import {
+  cpuData,
+  disposeAll,
+  disposePast,
+  int64,
+  logitsData,
+  modelSession,
+  runSession,
+  type PastKeyValues,
+  type TensorData,
+} from './ort-io.js';
 
-/** The cache a forward pass leaves, as the next pass takes it (`past_key_values.<layer>.<key|value>`). */
-export type PastKeyValues = Record<string, Tensor>;
+export { chunkTokens, PASS_LOGIT_FLOATS } from './chunked-pass.js';
+export type { PastKeyValues } from './ort-io.js';
 
+/** A context's shared prefix, run once: its cache, which every suffix batch continues from. */
 export interface PrefixPass {
   /** Tokens in the shared prefix. */
   readonly length: number;
@@ -52,155 +66,6 @@ export function commonPrefixLength(sequences: readonly (readonly number[])[], ca
   return length;
 }
 
-/** Logits as float32 on the CPU, whatever the device and the graph's output type (fp16 models give float16). */
-export async function logitsData(logits: Tensor): Promise<Float32Array> {
-  const cpu = logits.location === 'cpu' ? logits : new Tensor(logits.type, await cpuData(logits), logits.dims);
-  return (cpu.type === 'float32' ? cpu.data : cpu.to('float32').data) as Float32Array;
-}
-
-function int64(values: ArrayLike<number>, dims: number[]): Tensor {
-  const data = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]!);
-  return new Tensor('int64', data, dims);
-}
-
-type TensorData = Float32Array | Uint16Array;
-
-/** A tensor's values on the CPU (WebGPU may leave outputs in GPU buffers). */
-async function cpuData(tensor: Tensor): Promise<TensorData> {
-  return (tensor.location === 'cpu' ? tensor.data : await tensor.ort_tensor.getData()) as TensorData;
-}
-
-/**
- * The empty cache a first pass takes, from the session's input shapes: batch 1, past length 0
- * (`past_key_values.<layer>.<key|value>` [batch_size, heads, past_sequence_length, head_size]).
- * Null when a shape has a dimension of another kind.
- */
-function emptyPast(session: OrtSession): PastKeyValues | null {
-  const past: PastKeyValues = {};
-  for (const { name, type, shape } of session.inputMetadata ?? []) {
-    if (!name.startsWith('past_key_values.')) continue;
-    const dims = shape.map((d) => (typeof d === 'number' ? d : d === 'batch_size' ? 1 : /past/.test(d) ? 0 : NaN));
-    if (dims.some(Number.isNaN) || (type !== 'float32' && type !== 'float16')) return null;
-    past[name] = new Tensor(type, type === 'float32' ? new Float32Array(0) : new Uint16Array(0), dims);
-  }
-  return Object.keys(past).length > 0 ? past : null;
-}
-
-/**
- * A pass's inputs over `ids` (batch of one) at positions `first` … continuing from a cache of
- * `first` tokens, keeping the last position's logits where the graph can.
- */
-function prefixFeeds(ids: readonly number[], first = 0): Record<string, Tensor> {
-  const n = ids.length;
-  return {
-    input_ids: int64(ids, [1, n]),
-    attention_mask: int64(new Array<number>(first + n).fill(1), [1, first + n]),
-    position_ids: int64(
-      Array.from({ length: n }, (_, p) => first + p),
-      [1, n],
-    ),
-    num_logits_to_keep: new Tensor('int64', [1n], []),
-  };
-}
-
-/** The cache a pass left (`present.*`), named as the next pass takes it. */
-function pastFrom(output: Record<string, Tensor>): PastKeyValues {
-  const past: PastKeyValues = {};
-  for (const [name, tensor] of Object.entries(output)) {
-    if (name.startsWith('present')) past[name.replace(/^present/, 'past_key_values')] = tensor;
-  }
-  return past;
-}
-
-/** Logits one pass may hold (floats): a graph that cannot keep only its last logits runs in chunks. */
-export const PASS_LOGIT_FLOATS = 16 * 1024 * 1024;
-
-/**
- * Tokens per pass over a long sequence for a graph without `num_logits_to_keep`: such a graph
- * returns logits for every position it runs (prefix length × vocabulary: 1 GiB per 1,000 tokens
- * at Gemma 3's 262,144 words), so it runs in chunks, each continuing from the last one's cache.
- */
-export function chunkTokens(vocab: number): number {
-  return Math.max(1, Math.floor(PASS_LOGIT_FLOATS / vocab));
-}
-
-/** The statistics of the tokens a chunked pass predicted, from position `from` on ([n − from]). */
-export interface SequenceStats {
-  readonly logProbs: Float32Array;
-  readonly entropies: Float32Array;
-  readonly larger: Float32Array;
-}
-
-/**
- * Runs `ids` through `session` in chunks of `chunk` tokens (all at once when the graph keeps only
- * its last logits), each continuing from the last one's cache, and keeps the cache. On a session
- * with the fused statistics, `statsFrom` asks for the statistics of every token from that
- * position on (each predicted by the position before it); otherwise the last position's logits
- * are kept. Null where the session's inputs do not say the cache's shape.
- */
-async function runChunked(
-  session: OrtSession,
-  ids: readonly number[],
-  options: { fused: boolean; chunk: number; statsFrom?: number },
-): Promise<{ past: PastKeyValues; lastLogits: Float32Array | null; stats: SequenceStats | null } | null> {
-  const empty = emptyPast(session);
-  if (!empty) return null;
-  const keepsLast = session.inputNames.includes('num_logits_to_keep');
-  const chunk = keepsLast && options.statsFrom === undefined ? ids.length : options.chunk;
-  const presents = Object.keys(empty).map((name) => name.replace(/^past_key_values/, 'present'));
-  const from = options.statsFrom ?? ids.length;
-  const wanted = Math.max(0, ids.length - from);
-  const stats =
-    options.statsFrom === undefined
-      ? null
-      : {
-          logProbs: new Float32Array(wanted),
-          entropies: new Float32Array(wanted),
-          larger: new Float32Array(wanted),
-        };
-  let past: PastKeyValues = empty;
-  let lastLogits: Float32Array | null = null;
-  for (let first = 0; first < ids.length; first += chunk) {
-    const piece = ids.slice(first, first + chunk);
-    const feeds: Record<string, Tensor> = { ...prefixFeeds(piece, first), ...past };
-    // Statistics wanted in this chunk, or only its last logits: a graph that keeps its last
-    // logits alone runs every position only when asked for statistics.
-    const keepAll = stats !== null || !keepsLast;
-    if (keepAll) feeds.num_logits_to_keep = new Tensor('int64', [0n], []);
-    const kept = keepAll ? piece.length : 1;
-    const fetches = [...presents];
-    if (options.fused) {
-      // Each kept position's target is the token after it (the last one's, when the sequence
-      // ends there, is never read).
-      const targets = Array.from({ length: kept }, (_, j) => ids[first + piece.length - kept + j + 1] ?? 0);
-      feeds[FUSED_STATS.targets] = int64(targets, [1, kept, 1]);
-      if (stats) fetches.push(FUSED_STATS.logProb, FUSED_STATS.entropy, FUSED_STATS.larger);
-    } else if (first + chunk >= ids.length) fetches.push('logits');
-    const output = await runSession(session, feeds, fetches);
-    if (stats) {
-      const data = (name: string) => output[name]!.data as Float32Array;
-      // Kept position j (sequence position first + j) predicts token first + j + 1.
-      for (let j = 0; j < kept; j++) {
-        const target = first + j + 1;
-        if (target < from || target >= ids.length) continue;
-        stats.logProbs[target - from] = data(FUSED_STATS.logProb)[j]!;
-        stats.entropies[target - from] = data(FUSED_STATS.entropy)[j]!;
-        stats.larger[target - from] = data(FUSED_STATS.larger)[j]!;
-      }
-    }
-    if (output.logits) {
-      const logits = await logitsData(output.logits);
-      lastLogits = logits.slice(logits.length - output.logits.dims.at(-1)!);
-    }
-    for (const name of Object.keys(feeds)) if (!name.startsWith('past_key_values.')) feeds[name]!.dispose();
-    if (past !== empty) disposePast(past);
-    for (const [name, tensor] of Object.entries(output)) if (!name.startsWith('present')) tensor.dispose();
-    past = pastFrom(output);
-  }
-  return { past, lastLogits, stats };
-}
-
 /**
  * Runs the shared prefix on the session with the fused token statistics, keeping only its cache.
  * The suffixes run on that session too: onnxruntime's CPU threads spin for a while after a run,
@@ -224,29 +89,6 @@ export async function runPrefix(
 ): Promise<PrefixPass | null> {
   const run = await runChunked(modelSession(model), ids, { fused: false, chunk: chunkTokens(vocab) });
   return run && { length: ids.length, lastLogits: run.lastLogits, past: run.past };
-}
-
-/**
- * One sequence alone, in chunks (runChunked), on a session with the fused statistics: the
- * statistics of its tokens from `from` on. Used for graphs whose scores depend on what else runs
- * in the same pass (dynamic int8: one quantization scale per pass), so that a sequence's scores
- * depend on the sequence alone.
- */
-export async function runSequenceStats(
-  session: OrtSession,
-  ids: readonly number[],
-  from: number,
-  vocab: number,
-): Promise<SequenceStats | null> {
-  const run = await runChunked(session, ids, { fused: true, chunk: chunkTokens(vocab), statsFrom: from });
-  if (!run) return null;
-  disposePast(run.past);
-  return run.stats;
-}
-
-/** The model's own onnxruntime session. */
-export function modelSession(model: PreTrainedModel): OrtSession {
-  return (model as unknown as { sessions: Record<string, OrtSession> }).sessions.model!;
 }
 
 /**
@@ -317,10 +159,6 @@ async function suffixFeeds(
   };
 }
 
-const disposeAll = (...maps: Record<string, Tensor>[]) => {
-  for (const map of maps) for (const tensor of Object.values(map)) tensor.dispose();
-};
-
 /**
  * Runs suffixes as one batch continuing from the prefix's cache. Returns the logits of the last
  * `keepLast` padded positions of each row (0: all), row-major [rows, kept, vocabulary].
@@ -384,29 +222,6 @@ export async function runSuffixStats(
   } finally {
     disposeAll(output, feeds);
   }
-}
-
-/** Runs an onnxruntime session on `feeds`, fetching only `fetches`. */
-async function runSession(
-  session: OrtSession,
-  feeds: Record<string, Tensor>,
-  fetches: readonly string[],
-): Promise<Record<string, Tensor>> {
-  // onnxruntime-web refuses an input the graph does not declare (onnxruntime-node ignores it):
-  // only declared inputs are fed (num_logits_to_keep and position_ids are not in every export).
-  const declared = new Set(session.inputNames);
-  const ortFeeds = Object.fromEntries(
-    Object.entries(feeds)
-      .filter(([name]) => declared.has(name))
-      .map(([name, t]) => [name, t.ort_tensor]),
-  );
-  const output = await session.run(ortFeeds, fetches);
-  const wrap = Tensor as unknown as new (ortTensor: unknown) => Tensor;
-  return Object.fromEntries(fetches.map((name) => [name, new wrap(output[name])]));
-}
-
-function disposePast(past: PastKeyValues): void {
-  for (const tensor of Object.values(past)) tensor.dispose();
 }
 
 /** Frees a prefix's cache and its repeats. */
