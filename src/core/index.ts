@@ -27,8 +27,9 @@ export * from './cache-key.js';
 // Seeded random numbers
 export * from './random.js';
 
-// Reading files' bytes as text (strict UTF-8)
+// Reading files' bytes as text (strict UTF-8), and text as JSON or JSON Lines
 export * from './utf8.js';
+export * from './jsonl.js';
 
 // Benchmarks: format, validation, conversion, importers, compositional shifts
 export * from './benchmark/format.js';
@@ -66,6 +67,10 @@ export * from './demo-samples.js';
 export * from './model/model-manifest.js';
 export * from './model/model-folder.js';
 export * from './model/model-ref.js';
+export * from './model/encoder-ref.js';
+
+// The protobuf wire format of ONNX files (read by the model folder check and the workers)
+export * from './model/onnx-proto.js';
 
 // Errors that cross the worker boundary
 export * from './errors.js';

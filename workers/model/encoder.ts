@@ -4,7 +4,7 @@
  * feature-extraction model through transformers.js. One encoder is kept loaded at a time.
  */
 import { AutoTokenizer, env, pipeline, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { ModelServiceError, type BundledManifest, type ModelFingerprint } from '../../src/core/index.js';
+import { encoderName, ModelServiceError, type BundledManifest, type ModelFingerprint } from '../../src/core/index.js';
 import type { DeviceName, EmbedResult, EncoderRef, ModelRef } from '../../src/protocol/model-service.js';
 import { hubFilesHash, type HubCommitResolver } from './hub-commit.js';
 import { readInitializer } from './onnx-initializer.js';
@@ -25,7 +25,6 @@ export interface EncoderConfig {
 }
 
 interface LoadedEncoder {
-  readonly key: string;
   readonly fingerprint: ModelFingerprint;
   embed(texts: readonly string[]): Promise<{ vectors: Float32Array; dims: number }>;
   dispose(): Promise<void>;
@@ -65,9 +64,8 @@ async function loadInputEmbeddings(config: EncoderConfig, modelId: string): Prom
   }
   const [vocab, dims] = table.dims as [number, number];
   return {
-    key: `input-embeddings:${modelId}`,
     fingerprint: {
-      modelId: `input-embeddings:${modelId}`,
+      modelId: encoderName({ kind: 'input-embeddings', model: modelId }),
       filesHash: entry.filesHash,
       dtype: 'fp32',
       deviceClass: 'cpu',
@@ -109,9 +107,8 @@ async function loadHubEncoder(
     );
   }
   return {
-    key: `hub:${ref.id}@${ref.revision ?? 'main'}:${ref.dtype ?? ''}`,
     fingerprint: {
-      modelId: `hub:${ref.id}`,
+      modelId: encoderName(ref),
       filesHash: hubFilesHash(ref.revision ?? 'main', await config.resolveHubCommit(ref.id, ref.revision ?? 'main')),
       dtype: ref.dtype ?? 'default',
       deviceClass: device === 'webgpu' ? 'gpu' : 'cpu',
@@ -127,25 +124,28 @@ async function loadHubEncoder(
   };
 }
 
+/** Which loaded encoder serves `ref`: its name, and for a Hub one also its revision and precision. */
 const encoderKey = (ref: EncoderRef) =>
   ref.kind === 'input-embeddings'
-    ? `input-embeddings:${ref.model}`
-    : `hub:${ref.id}@${ref.revision ?? 'main'}:${ref.dtype ?? ''}`;
+    ? encoderName(ref)
+    : `${encoderName(ref)}@${ref.revision ?? 'main'}:${ref.dtype ?? ''}`;
 
 export function createEncoderHost(config: EncoderConfig) {
-  let current: LoadedEncoder | null = null;
+  let current: (LoadedEncoder & { readonly key: string }) | null = null;
   return {
     async embed(ref: EncoderRef, texts: readonly string[]): Promise<EmbedResult> {
       const empty = texts.findIndex((t) => t.trim() === '');
       if (empty >= 0) fail('InvalidRequestError', `text ${empty} is empty: there is nothing to embed`);
       if (ref.kind !== 'input-embeddings' && ref.kind !== 'hub') fail('InvalidRequestError', 'unknown encoder kind');
-      if (current?.key !== encoderKey(ref)) {
+      const key = encoderKey(ref);
+      if (current?.key !== key) {
         await current?.dispose();
         current = null;
-        current =
+        const loaded =
           ref.kind === 'input-embeddings'
             ? await loadInputEmbeddings(config, ref.model)
             : await loadHubEncoder(config, ref);
+        current = { ...loaded, key };
       }
       const { vectors, dims } = await current.embed(texts);
       return { vectors, dims, fingerprint: current.fingerprint };

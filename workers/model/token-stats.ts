@@ -10,69 +10,72 @@
  *   larger  = ReduceSum(Cast(l > GatherElements(l, targets)))   (rank − 1)
  *
  * for logits [N, V] and targets [N, 1]. Written out so rather than from LogSoftmax, they cost
- * onnxruntime-web's wasm build about half as much (natively the same). Wire format: onnx.proto3
- * (field numbers noted inline).
+ * onnxruntime-web's wasm build about half as much (natively the same). The graph's bytes are
+ * written with the core's wire-format writer (onnx-proto.ts), which names the ONNX field numbers.
  */
 import { Tensor, type PreTrainedModel } from '@huggingface/transformers';
-import protobuf from 'protobufjs/minimal.js';
-import { tokenStats } from '../../src/core/index.js';
+import {
+  ONNX_ATTRIBUTE_TYPE,
+  ONNX_DATA_TYPE,
+  ONNX_FIELD,
+  ProtoWriter,
+  protoFields,
+  protoMessages,
+  tokenStats,
+  writeTensor,
+} from '../../src/core/index.js';
 
-type Writer = protobuf.Writer;
-const VARINT = 0;
-const LEN = 2;
-const FLOAT = 1;
-const INT64 = 7;
+const { float: FLOAT, int64: INT64 } = ONNX_DATA_TYPE;
 const OPSET = 13;
 /** From this opset on, ReduceMax takes its axes as an input rather than an attribute. */
 const REDUCE_AXES_INPUT_OPSET = 18;
+/** The ONNX version the standalone graph declares (ModelProto.ir_version). */
+const IR_VERSION = 8;
 
-const str = (w: Writer, field: number, value: string) => w.uint32((field << 3) | LEN).string(value);
-const int = (w: Writer, field: number, value: number) => w.uint32((field << 3) | VARINT).int64(value);
-const msg = (w: Writer, field: number, body: (inner: Writer) => void) => {
-  w.uint32((field << 3) | LEN).fork();
-  body(w);
-  w.ldelim();
-};
-
-/**
- * NodeProto (GraphProto.node = 1): input 1, output 2, op_type 4, attribute 5 (AttributeProto:
- * name 1, i 3 or ints 8, type 20 = INT 2 or INTS 7).
- */
+/** A NodeProto in the GraphProto being written; attributes are INT or INTS. */
 function node(
-  g: Writer,
+  g: ProtoWriter,
   op: string,
   inputs: string[],
   outputs: string[],
   attributes: Record<string, number | readonly number[]> = {},
 ) {
-  msg(g, 1, (n) => {
-    for (const input of inputs) str(n, 1, input);
-    for (const output of outputs) str(n, 2, output);
-    str(n, 4, op);
+  const N = ONNX_FIELD.node;
+  const A = ONNX_FIELD.attribute;
+  g.message(ONNX_FIELD.graph.node, (n) => {
+    for (const input of inputs) n.string(N.input, input);
+    for (const output of outputs) n.string(N.output, output);
+    n.string(N.opType, op);
     for (const [name, value] of Object.entries(attributes)) {
-      msg(n, 5, (a) => {
-        str(a, 1, name);
-        if (typeof value === 'number') {
-          int(a, 3, value);
-          int(a, 20, 2);
-        } else {
-          for (const v of value) int(a, 8, v);
-          int(a, 20, 7);
+      n.message(N.attribute, (a) => {
+        a.string(A.name, name);
+        if (typeof value === 'number') a.int(A.i, value).int(A.type, ONNX_ATTRIBUTE_TYPE.int);
+        else {
+          for (const v of value) a.int(A.ints, v);
+          a.int(A.type, ONNX_ATTRIBUTE_TYPE.ints);
         }
       });
     }
   });
 }
 
-/** ValueInfoProto: name 1, type 2 → TypeProto.tensor_type 1 → elem_type 1, shape 2 → dim 1 (value 1 | param 2). */
-function valueInfo(g: Writer, field: number, name: string, elemType: number, dims: (number | string)[]) {
-  msg(g, field, (v) => {
-    str(v, 1, name);
-    msg(v, 2, (type) =>
-      msg(type, 1, (tensor) => {
-        int(tensor, 1, elemType);
-        msg(tensor, 2, (shape) => {
-          for (const d of dims) msg(shape, 1, (dim) => (typeof d === 'number' ? int(dim, 1, d) : str(dim, 2, d)));
+/**
+ * A ValueInfoProto (a graph input or output, `field`) of a tensor: its element type and shape,
+ * each dimension a size or a symbolic name.
+ */
+function valueInfo(g: ProtoWriter, field: number, name: string, elemType: number, dims: (number | string)[]) {
+  const F = ONNX_FIELD;
+  g.message(field, (v) => {
+    v.string(F.valueInfo.name, name);
+    v.message(F.valueInfo.type, (type) =>
+      type.message(F.type.tensorType, (tensor) => {
+        tensor.int(F.tensorType.elemType, elemType);
+        tensor.message(F.tensorType.shape, (shape) => {
+          for (const d of dims) {
+            shape.message(F.shape.dim, (dim) =>
+              typeof d === 'number' ? dim.int(F.dimension.value, d) : dim.string(F.dimension.param, d),
+            );
+          }
         });
       }),
     );
@@ -90,7 +93,7 @@ function statsNames(p: string) {
  * model), for a graph of `opset`. Internal names start with `p` so that they cannot clash with a
  * model's own.
  */
-function statsNodes(g: Writer, logits: string, targets: string, p: string, opset: number) {
+function statsNodes(g: ProtoWriter, logits: string, targets: string, p: string, opset: number) {
   const out = statsNames(p);
   const axes = `${p}axes`;
   const own = (name: string) => `${p}${name}`;
@@ -114,39 +117,24 @@ function statsNodes(g: Writer, logits: string, targets: string, p: string, opset
   node(g, 'Greater', [own('clipped'), own('target_logit')], [own('above')]);
   node(g, 'Cast', [own('above')], [own('above_f')], { to: FLOAT });
   node(g, 'ReduceSum', [own('above_f'), axes], [out.larger], { keepdims: 1 });
-  // TensorProto initializer (GraphProto.initializer = 5): dims 1, data_type 2, int64_data 7, name 8.
-  msg(g, 5, (t) => {
-    int(t, 1, 1);
-    int(t, 2, INT64);
-    int(t, 7, -1);
-    str(t, 8, axes);
-  });
-  // A float scalar (float_data = 4, packed).
-  msg(g, 5, (t) => {
-    int(t, 2, FLOAT);
-    t.uint32((4 << 3) | LEN)
-      .fork()
-      .float(-3e38)
-      .ldelim();
-    str(t, 8, `${p}floor`);
-  });
+  writeTensor(g, ONNX_FIELD.graph.initializer, { name: axes, dataType: INT64, dims: [1], int64Data: [-1] });
+  // A float scalar: no dims.
+  writeTensor(g, ONNX_FIELD.graph.initializer, { name: `${p}floor`, dataType: FLOAT, floatData: [-3e38] });
   return out;
 }
 
-/** The standalone graph's bytes (ModelProto: ir_version 1, opset_import 8, graph 7), at `opset`. */
+/** The standalone graph's bytes (a ModelProto importing the default domain at `opset`). */
 export function tokenStatsGraph(opset = OPSET): Uint8Array {
-  const w = protobuf.Writer.create();
-  int(w, 1, 8);
-  msg(w, 8, (o) => {
-    str(o, 1, '');
-    int(o, 2, opset);
-  });
-  msg(w, 7, (g) => {
+  const { model, operatorSetId, graph } = ONNX_FIELD;
+  const w = new ProtoWriter();
+  w.int(model.irVersion, IR_VERSION);
+  w.message(model.opsetImport, (o) => o.string(operatorSetId.domain, '').int(operatorSetId.version, opset));
+  w.message(model.graph, (g) => {
     const out = statsNodes(g, 'logits', 'targets', '', opset);
-    str(g, 2, 'token_stats');
-    valueInfo(g, 11, 'logits', FLOAT, ['N', 'V']);
-    valueInfo(g, 11, 'targets', INT64, ['N', 1]);
-    for (const output of Object.values(out)) valueInfo(g, 12, output, FLOAT, ['N', 1]);
+    g.string(graph.name, 'token_stats');
+    valueInfo(g, graph.input, 'logits', FLOAT, ['N', 'V']);
+    valueInfo(g, graph.input, 'targets', INT64, ['N', 1]);
+    for (const output of Object.values(out)) valueInfo(g, graph.output, output, FLOAT, ['N', 1]);
   });
   return w.finish();
 }
@@ -156,21 +144,13 @@ export const FUSED_STATS = { targets: 'rolescope_stats/targets', ...statsNames('
 
 /** The opset a ModelProto imports for the default domain (0 when none is found). */
 function defaultOpset(model: Uint8Array): number {
-  const reader = protobuf.Reader.create(model);
-  while (reader.pos < reader.len) {
-    const tag = reader.uint32();
-    if (tag >>> 3 !== 8 || (tag & 7) !== LEN) {
-      reader.skipType(tag & 7);
-      continue;
-    }
-    const end = reader.uint32() + reader.pos;
+  const F = ONNX_FIELD.operatorSetId;
+  for (const opset of protoMessages(model, ONNX_FIELD.model.opsetImport)) {
     let domain = '';
     let version = 0;
-    while (reader.pos < end) {
-      const field = reader.uint32();
-      if (field >>> 3 === 1) domain = reader.string();
-      else if (field >>> 3 === 2) version = Number(reader.int64());
-      else reader.skipType(field & 7);
+    for (const f of protoFields(opset)) {
+      if (f.field === F.domain) domain = f.string();
+      else if (f.field === F.version) version = f.int();
     }
     if (domain === '' || domain === 'ai.onnx') return version;
   }
@@ -188,11 +168,13 @@ function defaultOpset(model: Uint8Array): number {
 export function withTokenStats(model: Uint8Array): Uint8Array | null {
   const opset = defaultOpset(model);
   if (opset < OPSET) return null;
-  const w = protobuf.Writer.create();
-  msg(w, 7, (g) => {
+  const { graph } = ONNX_FIELD;
+  const w = new ProtoWriter();
+  w.message(ONNX_FIELD.model.graph, (g) => {
     const out = statsNodes(g, 'logits', FUSED_STATS.targets, 'rolescope_stats/', opset);
-    valueInfo(g, 11, FUSED_STATS.targets, INT64, ['rolescope_rows', 'rolescope_kept', 1]);
-    for (const output of Object.values(out)) valueInfo(g, 12, output, FLOAT, ['rolescope_rows', 'rolescope_kept', 1]);
+    valueInfo(g, graph.input, FUSED_STATS.targets, INT64, ['rolescope_rows', 'rolescope_kept', 1]);
+    for (const output of Object.values(out))
+      valueInfo(g, graph.output, output, FLOAT, ['rolescope_rows', 'rolescope_kept', 1]);
   });
   const extra = w.finish();
   const fused = new Uint8Array(model.length + extra.length);

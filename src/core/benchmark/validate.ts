@@ -29,6 +29,7 @@ import {
 } from './schema.js';
 import { fromPaperSample } from './convert.js';
 import { escapeHidden } from '../utf8.js';
+import { parseJsonOrLines, type JsonLine } from '../jsonl.js';
 
 export type BenchmarkFileFormat = 'splits' | 'list' | 'jsonl';
 
@@ -106,15 +107,11 @@ export function validateBenchmarkText(text: string): ValidationResult {
   }
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') return refuse('the file is empty');
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (error) {
-    const lines = parseJsonLines(body);
-    if (lines) return lines.ok ? validateEntries(lines.entries, 'jsonl', {}, undefined, undefined) : lines.result;
-    return refuse(`not valid JSON ${describeJsonError(error, body)}`);
-  }
-  return validateBenchmarkValue(value);
+  const parsed = parseJsonOrLines(body);
+  if (parsed.kind === 'invalid') return refuse(parsed.message);
+  if (parsed.kind === 'json') return validateBenchmarkValue(parsed.value);
+  const lines = jsonLineEntries(parsed.lines);
+  return lines.ok ? validateEntries(lines.entries, 'jsonl', {}, undefined, undefined) : lines.result;
 }
 
 /** Validates an already parsed JSON value (object of splits or list of samples). */
@@ -180,51 +177,17 @@ function refuse(message: string): ValidationResult {
   return { ok: false, errors: [{ path: '(file)', message }], errorCount: 1, warnings: [] };
 }
 
-/** JSON.parse messages give a character position; people want a line and column. */
-export function describeJsonError(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  // V8 gives no position here; the end of the text is the place, and a cut file the likely cause.
-  if (/unexpected end of (JSON )?(input|data)/i.test(message)) {
-    return `at line ${text.split('\n').length}, the end of the text (it stops before the JSON is complete: was the file cut short?)`;
-  }
-  const m = /position (\d+)/.exec(message);
-  const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
-  if (!m) return `(${reason})`;
-  const position = Number(m[1]);
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
-  return line === 1 && !text.includes('\n')
-    ? `at column ${column} (${reason})`
-    : `at line ${line}, column ${column} (${reason})`;
-}
-
-/**
- * JSONL when the text is not one JSON value but its first non-empty line is a JSON object.
- * Returns null when the text does not look like JSONL at all.
- */
-function parseJsonLines(
-  text: string,
-): { ok: true; entries: { value: unknown; at: SampleLocation }[] } | { ok: false; result: ValidationResult } | null {
-  const lines = text.split(/\r?\n/);
-  const firstIndex = lines.findIndex((l) => l.trim() !== '');
-  try {
-    const first: unknown = JSON.parse(lines[firstIndex]!);
-    if (first === null || typeof first !== 'object' || Array.isArray(first)) return null;
-  } catch {
-    return null;
-  }
+/** JSON Lines' samples; a line that is not JSON refuses the file (every such line is listed). */
+function jsonLineEntries(
+  lines: readonly JsonLine[],
+): { ok: true; entries: { value: unknown; at: SampleLocation }[] } | { ok: false; result: ValidationResult } {
   const issues = new IssueList();
   const entries: { value: unknown; at: SampleLocation }[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const root = `line ${i + 1}`;
-    try {
-      entries.push({ value: JSON.parse(line), at: { root, rest: [], split: null } });
-    } catch (error) {
-      issues.add(root, `not valid JSON ${describeJsonError(error, line)}`);
-    }
-  });
+  for (const line of lines) {
+    const root = `line ${line.line}`;
+    if ('invalid' in line) issues.add(root, line.invalid);
+    else entries.push({ value: line.value, at: { root, rest: [], split: null } });
+  }
   if (issues.count > 0)
     return { ok: false, result: { ok: false, errors: issues.listed, errorCount: issues.count, warnings: [] } };
   return { ok: true, entries };

@@ -1,5 +1,5 @@
 /**
- * The upper bound on R-EMID for one (policy, shifted category) pair (method.md section 4).
+ * The upper bound on R-EMID for one (policy, shifted category) pair (docs/method.md section 4).
  *
  * Inputs, all representation JS divergences in nats (rjsd.ts), P the reference (in-distribution)
  * category and Q the shifted one:

@@ -1,5 +1,5 @@
 /**
- * Validation of the bound as the EMI paper does it (method.md section 4): across the (policy,
+ * Validation of the bound as the EMI paper does it (docs/method.md section 4): across the (policy,
  * shifted category) pairs of a run, the Pearson and Spearman correlations between R-EMID and the
  * bound, with two-sided p-values, and whether R-EMID ≤ bound held for every pair.
  *

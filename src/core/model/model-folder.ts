@@ -4,7 +4,7 @@
  * caller lists the files and reads their bytes (the browser from File objects, Node from disk).
  */
 import { filesHash, type BundledModelFile } from './model-manifest.js';
-import protobuf from 'protobufjs/minimal.js';
+import { ONNX_FIELD, WIRE_TYPE, protoFields, protoMessages } from './onnx-proto.js';
 import { sha256Hex } from '../hash.js';
 
 /** Weight precisions and the ONNX file transformers.js loads for each (onnx/model{suffix}.onnx). */
@@ -140,21 +140,15 @@ export function externalDataChunks(manifest: Pick<ModelFolderManifest, 'files'>,
  * corrupt graph is refused when its folder is picked rather than stored and failing to load.
  */
 export function isOnnxModel(bytes: Uint8Array): boolean {
-  const reader = protobuf.Reader.create(bytes);
   let graph = false;
   try {
-    while (reader.pos < reader.len) {
-      const tag = reader.uint32();
-      const field = tag >>> 3;
-      const wireType = tag & 7;
-      if (field === 0 || ![0, 1, 2, 5].includes(wireType)) return false;
-      if (field === 7 && wireType === 2) graph = true;
-      reader.skipType(wireType);
+    for (const f of protoFields(bytes)) {
+      if (f.field === ONNX_FIELD.model.graph && f.wire === WIRE_TYPE.lengthDelimited) graph = true;
     }
   } catch {
     return false;
   }
-  return graph && reader.pos === reader.len;
+  return graph;
 }
 
 /**
@@ -201,29 +195,12 @@ export async function describeModelFolder<F extends FolderFileInput>(
  */
 export function graphOps(bytes: Uint8Array): Set<string> {
   const ops = new Set<string>();
-  const fields = (start: number, end: number, visit: (field: number, from: number, to: number) => void) => {
-    const reader = protobuf.Reader.create(bytes);
-    reader.pos = start;
-    while (reader.pos < end) {
-      const tag = reader.uint32();
-      if ((tag & 7) !== 2) {
-        reader.skipType(tag & 7);
-        continue;
+  for (const graph of protoMessages(bytes, ONNX_FIELD.model.graph)) {
+    for (const node of protoMessages(graph, ONNX_FIELD.graph.node)) {
+      for (const f of protoFields(node)) {
+        if (f.field === ONNX_FIELD.node.opType && f.wire === WIRE_TYPE.lengthDelimited) ops.add(f.string());
       }
-      const length = reader.uint32();
-      visit(tag >>> 3, reader.pos, reader.pos + length);
-      reader.pos += length;
     }
-  };
-  const text = (from: number, to: number) => new TextDecoder().decode(bytes.subarray(from, to));
-  fields(0, bytes.length, (field, from, to) => {
-    if (field !== 7) return;
-    fields(from, to, (graphField, nodeFrom, nodeTo) => {
-      if (graphField !== 1) return;
-      fields(nodeFrom, nodeTo, (nodeField, a, b) => {
-        if (nodeField === 4) ops.add(text(a, b));
-      });
-    });
-  });
+  }
   return ops;
 }

@@ -12,7 +12,8 @@
  */
 import * as z from 'zod';
 import { describeValue, expected, findBadCharacters } from '../benchmark/schema.js';
-import { MAX_BENCHMARK_CHARS, describeJsonError, formatPath } from '../benchmark/validate.js';
+import { MAX_BENCHMARK_CHARS, formatPath } from '../benchmark/validate.js';
+import { parseJsonOrLines, type JsonLine } from '../jsonl.js';
 
 export interface ResponsesParseError {
   /** Where, e.g. `["s12"]`, `[3].response`, `line 7, sample_ID` or `(file)`. */
@@ -110,33 +111,119 @@ interface Entry {
   readonly rest: readonly Segment[];
 }
 
-/**
- * JSON Lines when the text is not one JSON value but its first non-empty line is a JSON object;
- * null when it does not look like JSON Lines at all.
- */
-function jsonLines(text: string): Entry[] | null {
-  const lines = text.split(/\r?\n/);
-  const firstIndex = lines.findIndex((l) => l.trim() !== '');
-  try {
-    const first: unknown = JSON.parse(lines[firstIndex]!);
-    if (first === null || typeof first !== 'object' || Array.isArray(first)) return null;
-  } catch {
-    return null;
-  }
-  const entries: Entry[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const root = `line ${i + 1}`;
-    try {
-      entries.push({ value: JSON.parse(line), root, rest: [] });
-    } catch (error) {
-      entries.push({ invalid: `not valid JSON ${describeJsonError(error, line)}`, root, rest: [] });
-    }
-  });
-  return entries;
-}
+/** A JSON Lines line as an entry at `line <n>`. */
+const lineEntry = (line: JsonLine): Entry => ({
+  ...('invalid' in line ? { invalid: line.invalid } : { value: line.value }),
+  root: `line ${line.line}`,
+  rest: [],
+});
 
 const quoteList = (ids: readonly string[]) => ids.map((id) => JSON.stringify(id)).join(', ');
+
+/** What a file has answered so far, where each ID was first answered, and the problems found. */
+class Answers {
+  readonly errors: ResponsesParseError[] = [];
+  readonly found = new Map<string, string>();
+  /** Where each ID was first answered, for duplicate messages. */
+  readonly firstPath = new Map<string, string>();
+
+  constructor(private readonly known: ReadonlySet<string>) {}
+
+  /** Marks an ID answered at `where`; false (and an error) when it was answered before. */
+  claim(id: string, idPath: string, where: string): boolean {
+    const first = this.firstPath.get(id);
+    if (first !== undefined) {
+      this.errors.push({ path: idPath, message: `duplicate ID ${JSON.stringify(id)} (first used at ${first})` });
+      return false;
+    }
+    this.firstPath.set(id, where);
+    return true;
+  }
+
+  /** Keeps a response to a claimed ID, unless the ID is unknown or the text has bad characters. */
+  accept(id: string, response: string, idPath: string, responsePath: string): void {
+    const bad = findBadCharacters(response);
+    for (const b of bad) this.errors.push({ path: responsePath, message: b.message });
+    if (!this.known.has(id)) {
+      const example = [...this.known].slice(0, 1);
+      this.errors.push({
+        path: idPath,
+        message: `unknown sample ID ${JSON.stringify(id)} (expected one of the benchmark's ${this.known.size} sample IDs${example.length ? `, e.g. ${quoteList(example)}` : ''})`,
+      });
+    } else if (bad.length === 0) this.found.set(id, response);
+  }
+}
+
+/** A `{"<sample_ID>": "<response>", ...}` object; `body` is its text, read again for repeated keys. */
+function readRecord(answers: Answers, record: Record<string, unknown>, body: string): void {
+  const counts = new Map<string, number>();
+  for (const key of topLevelKeys(body)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const [id, response] of Object.entries(record)) {
+    const path = `[${JSON.stringify(id)}]`;
+    answers.firstPath.set(id, path);
+    if (counts.get(id)! > 1) {
+      answers.errors.push({
+        path,
+        message: `duplicate ID ${JSON.stringify(id)} (the object names it ${counts.get(id)} times; JSON would keep only the last)`,
+      });
+      continue;
+    }
+    if (typeof response !== 'string') {
+      answers.errors.push({ path, message: `expected ${RESPONSE}, got ${describeValue(response)}` });
+      continue;
+    }
+    answers.accept(id, response, path, path);
+  }
+}
+
+/** `{sample_ID, response}` objects, from a list or JSON Lines. */
+function readEntries(answers: Answers, entries: readonly Entry[]): void {
+  for (const { value: entry, invalid, root, rest } of entries) {
+    if (invalid !== undefined) {
+      answers.errors.push({ path: root, message: invalid });
+      continue;
+    }
+    const idPath = formatPath(root, [...rest, 'sample_ID']);
+    const parsed = entrySchema.safeParse(entry);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        answers.errors.push({
+          path: formatPath(root, [...rest, ...(issue.path as Segment[])]),
+          message: issue.message,
+        });
+      }
+      // A well-formed ID with a bad response is reported once, not also as missing.
+      const id = (entry as { sample_ID?: unknown } | null)?.sample_ID;
+      if (typeof id === 'string' || Number.isInteger(id)) answers.claim(String(id), idPath, formatPath(root, rest));
+      continue;
+    }
+    const id = String(parsed.data.sample_ID);
+    if (answers.claim(id, idPath, formatPath(root, rest)))
+      answers.accept(id, parsed.data.response, idPath, formatPath(root, [...rest, 'response']));
+  }
+}
+
+/** The file's verdict: its problems (listed up to a limit) and the IDs it leaves unanswered, or its responses. */
+function verdict(answers: Answers, sampleIds: readonly string[], required: ReadonlySet<string>): ResponsesParse {
+  const { errors } = answers;
+  if (errors.length > MAX_LISTED_RESPONSE_ERRORS - 1) {
+    const more = errors.length - (MAX_LISTED_RESPONSE_ERRORS - 2);
+    errors.splice(MAX_LISTED_RESPONSE_ERRORS - 2, Infinity, { path: '(file)', message: `and ${more} more problems` });
+  }
+  const missing = sampleIds.filter((id) => !answers.firstPath.has(id));
+  if (missing.length > 0) {
+    const named = quoteList(missing.slice(0, MISSING_NAMED)) + (missing.length > MISSING_NAMED ? ', ...' : '');
+    errors.push({
+      path: '(file)',
+      message: `missing responses for ${missing.length} of the ${required.size} samples to answer: ${named}`,
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  // Own keys only, on no prototype: IDs such as "__proto__" or "constructor" stay plain data.
+  const responses = Object.create(null) as Record<string, string>;
+  for (const [id, response] of answers.found) responses[id] = response;
+  return { ok: true, responses };
+}
 
 /** Parses and checks an imported responses file against the benchmark samples it must answer. */
 export function parseResponsesText(
@@ -155,108 +242,29 @@ export function parseResponsesText(
   const required = new Set(sampleIds);
   const known = new Set(options.knownIds ?? sampleIds);
   for (const id of required) known.add(id);
-  const errors: ResponsesParseError[] = [];
-  const found = new Map<string, string>();
-  /** Where each ID was first answered, for duplicate messages. */
-  const firstPath = new Map<string, string>();
-  /** Marks an ID answered at `where`; false (and an error) when it was answered before. */
-  const claim = (id: string, idPath: string, where: string): boolean => {
-    const first = firstPath.get(id);
-    if (first !== undefined) {
-      errors.push({ path: idPath, message: `duplicate ID ${JSON.stringify(id)} (first used at ${first})` });
-      return false;
-    }
-    firstPath.set(id, where);
-    return true;
-  };
-  const accept = (id: string, response: string, idPath: string, responsePath: string) => {
-    const bad = findBadCharacters(response);
-    for (const b of bad) errors.push({ path: responsePath, message: b.message });
-    if (!known.has(id)) {
-      const example = [...known].slice(0, 1);
-      errors.push({
-        path: idPath,
-        message: `unknown sample ID ${JSON.stringify(id)} (expected one of the benchmark's ${known.size} sample IDs${example.length ? `, e.g. ${quoteList(example)}` : ''})`,
-      });
-    } else if (bad.length === 0) found.set(id, response);
-  };
+  const answers = new Answers(known);
 
-  let value: unknown;
-  let entries: Entry[] | null = null;
-  try {
-    value = JSON.parse(body);
-  } catch (error) {
-    entries = jsonLines(body);
-    if (!entries) return refuse(`not valid JSON ${describeJsonError(error, body)}`);
+  const parsed = parseJsonOrLines(body);
+  if (parsed.kind === 'invalid') return refuse(parsed.message);
+  if (parsed.kind === 'lines') {
+    readEntries(answers, parsed.lines.map(lineEntry));
+    return verdict(answers, sampleIds, required);
   }
-  const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+  const { value } = parsed;
   if (Array.isArray(value)) {
-    entries = value.map((v, i) => ({ value: v, root: '', rest: [i] }));
-  } else if (isObject && Object.hasOwn(value as object, 'sample_ID') && !known.has('sample_ID')) {
-    // One {sample_ID, response} object: JSON Lines of a single line.
-    entries = [{ value, root: '', rest: [] }];
-  } else if (isObject) {
-    const record = value as Record<string, unknown>;
-    const counts = new Map<string, number>();
-    for (const key of topLevelKeys(body)) counts.set(key, (counts.get(key) ?? 0) + 1);
-    for (const [id, response] of Object.entries(record)) {
-      const path = `[${JSON.stringify(id)}]`;
-      firstPath.set(id, path);
-      if (counts.get(id)! > 1) {
-        errors.push({
-          path,
-          message: `duplicate ID ${JSON.stringify(id)} (the object names it ${counts.get(id)} times; JSON would keep only the last)`,
-        });
-        continue;
-      }
-      if (typeof response !== 'string') {
-        errors.push({ path, message: `expected ${RESPONSE}, got ${describeValue(response)}` });
-        continue;
-      }
-      accept(id, response, path, path);
-    }
-  } else if (!entries) {
+    readEntries(
+      answers,
+      value.map((v, i) => ({ value: v, root: '', rest: [i] })),
+    );
+  } else if (value === null || typeof value !== 'object') {
     return refuse(
       `expected an object of responses by sample ID, a list of {"sample_ID", "response"} objects, or JSON Lines; got ${describeValue(value)}`,
     );
+  } else if (Object.hasOwn(value, 'sample_ID') && !known.has('sample_ID')) {
+    // One {sample_ID, response} object: JSON Lines of a single line.
+    readEntries(answers, [{ value, root: '', rest: [] }]);
+  } else {
+    readRecord(answers, value as Record<string, unknown>, body);
   }
-
-  for (const { value: entry, invalid, root, rest } of entries ?? []) {
-    if (invalid !== undefined) {
-      errors.push({ path: root, message: invalid });
-      continue;
-    }
-    const idPath = formatPath(root, [...rest, 'sample_ID']);
-    const parsed = entrySchema.safeParse(entry);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        errors.push({ path: formatPath(root, [...rest, ...(issue.path as Segment[])]), message: issue.message });
-      }
-      // A well-formed ID with a bad response is reported once, not also as missing.
-      const id = (entry as { sample_ID?: unknown } | null)?.sample_ID;
-      if (typeof id === 'string' || Number.isInteger(id)) claim(String(id), idPath, formatPath(root, rest));
-      continue;
-    }
-    const id = String(parsed.data.sample_ID);
-    if (claim(id, idPath, formatPath(root, rest)))
-      accept(id, parsed.data.response, idPath, formatPath(root, [...rest, 'response']));
-  }
-
-  if (errors.length > MAX_LISTED_RESPONSE_ERRORS - 1) {
-    const more = errors.length - (MAX_LISTED_RESPONSE_ERRORS - 2);
-    errors.splice(MAX_LISTED_RESPONSE_ERRORS - 2, Infinity, { path: '(file)', message: `and ${more} more problems` });
-  }
-  const missing = sampleIds.filter((id) => !firstPath.has(id));
-  if (missing.length > 0) {
-    const named = quoteList(missing.slice(0, MISSING_NAMED)) + (missing.length > MISSING_NAMED ? ', ...' : '');
-    errors.push({
-      path: '(file)',
-      message: `missing responses for ${missing.length} of the ${required.size} samples to answer: ${named}`,
-    });
-  }
-  if (errors.length > 0) return { ok: false, errors };
-  // Own keys only, on no prototype: IDs such as "__proto__" or "constructor" stay plain data.
-  const responses = Object.create(null) as Record<string, string>;
-  for (const [id, response] of found) responses[id] = response;
-  return { ok: true, responses };
+  return verdict(answers, sampleIds, required);
 }

@@ -6,7 +6,8 @@
  */
 import * as z from 'zod';
 import { expected, RESERVED_KEY, RESERVED_KEY_MESSAGE } from '../benchmark/schema.js';
-import { describeJsonError, formatPath, MAX_BENCHMARK_CHARS } from '../benchmark/validate.js';
+import { formatPath, MAX_BENCHMARK_CHARS } from '../benchmark/validate.js';
+import { describeJsonError } from '../jsonl.js';
 import type { ResultsFile } from './results.js';
 import { GOLD } from './types.js';
 

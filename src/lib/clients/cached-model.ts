@@ -1,8 +1,14 @@
 /**
- * Scoring and generation through the cache: only pairs whose key is missing reach the model, and
- * what the model returns is stored before it is handed back.
+ * The explorer's model behind the IndexedDB score cache: the core's cache-through lookup
+ * (scoreThroughCache, generateThroughCache) over IdbScoreCache, keeping every token's numbers so
+ * a cached answer shows the same token table as a fresh one.
  */
-import { ROLE_PLAY_TEMPLATE_VERSION, generationKey, scoreKey, type ChatMessage } from '../../core/index.js';
+import {
+  generateThroughCache,
+  ROLE_PLAY_TEMPLATE_VERSION,
+  scoreThroughCache,
+  type ChatMessage,
+} from '../../core/index.js';
 import type {
   GenerateOptions,
   GenerateResult,
@@ -41,77 +47,43 @@ export class CachedModel {
   ) {}
 
   async score(groups: readonly ScoreGroup[]): Promise<CachedScoreResult> {
-    const fingerprint = this.model.fingerprint;
-    const keys = await Promise.all(
-      groups.map((g) =>
-        Promise.all(
-          g.responses.map((response) =>
-            scoreKey({
-              model: fingerprint,
-              templateVersion: this.templateVersion,
-              context: g.context,
-              response,
-              ...(g.responsePrefix ? { responsePrefix: g.responsePrefix } : {}),
-            }),
+    const modelId = this.model.fingerprint.modelId;
+    let timings: ScoreResult['timings'] | undefined;
+    const result = await scoreThroughCache<ScoreGroup, ResponseScore>(
+      groups,
+      { model: this.model.fingerprint, templateVersion: this.templateVersion },
+      {
+        get: (keys) => this.cache.getScores(keys),
+        put: (entries) =>
+          this.cache.putScores(
+            modelId,
+            entries.map(({ key, value }) => ({ key, score: value })),
           ),
-        ),
-      ),
+      },
+      async (missing) => {
+        const computed = await this.scorer.score(missing);
+        timings = computed.timings;
+        return computed.groups;
+      },
     );
-    const cached = await this.cache.getScores(keys.flat());
-    const results: ResponseScore[][] = groups.map((g) => new Array<ResponseScore>(g.responses.length));
-    const missing: { g: number; r: number }[] = [];
-    let flatIndex = 0;
-    groups.forEach((g, gi) =>
-      g.responses.forEach((_, ri) => {
-        const hit = cached[flatIndex++];
-        if (hit) results[gi]![ri] = hit;
-        else missing.push({ g: gi, r: ri });
-      }),
-    );
-    if (!missing.length) return { groups: results, cacheHits: flatIndex, computed: 0 };
-
-    // Re-group the misses by context so the model still sees (one context, many responses).
-    const byGroup = new Map<number, number[]>();
-    for (const { g, r } of missing) byGroup.set(g, [...(byGroup.get(g) ?? []), r]);
-    const order = [...byGroup.entries()];
-    const computed = await this.scorer.score(
-      order.map(([g, rs]) => ({ ...groups[g]!, responses: rs.map((r) => groups[g]!.responses[r]!) })),
-    );
-    const toStore: { key: string; score: ResponseScore }[] = [];
-    order.forEach(([g, rs], k) =>
-      rs.forEach((r, j) => {
-        const score = computed.groups[k]![j]!;
-        results[g]![r] = score;
-        toStore.push({ key: keys[g]![r]!, score });
-      }),
-    );
-    await this.cache.putScores(fingerprint.modelId, toStore);
-    return {
-      groups: results,
-      cacheHits: flatIndex - missing.length,
-      computed: missing.length,
-      timings: computed.timings,
-    };
+    return { groups: result.scores, cacheHits: result.hits, computed: result.computed, timings };
   }
 
+  /** A cached generation is streamed to `onToken` whole, as one piece. */
   async generate(
     prompt: readonly ChatMessage[],
     options: GenerateOptions = {},
     onToken?: TokenCallback,
   ): Promise<CachedGeneration> {
-    const key = await generationKey({
-      model: this.model.fingerprint,
-      templateVersion: this.templateVersion,
-      prompt,
-      options: { ...options },
-    });
-    const hit = await this.cache.getGeneration(key);
-    if (hit) {
-      onToken?.(hit.text);
-      return { ...hit, fromCache: true };
-    }
-    const result = await this.scorer.generate(prompt, options, onToken);
-    await this.cache.putGeneration(this.model.fingerprint.modelId, key, result);
-    return { ...result, fromCache: false };
+    const { value, fromCache } = await generateThroughCache<GenerateResult>(
+      { model: this.model.fingerprint, templateVersion: this.templateVersion, prompt, options },
+      {
+        get: (key) => this.cache.getGeneration(key),
+        put: (key, result) => this.cache.putGeneration(this.model.fingerprint.modelId, key, result),
+      },
+      () => this.scorer.generate(prompt, options, onToken),
+    );
+    if (fromCache) onToken?.(value.text);
+    return { ...value, fromCache };
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The main thread's handle on the model worker. It starts the worker lazily, runs one call at a
- * time (a model is a single resource), wraps callbacks with comlink's proxy() so callers never
- * see comlink, and turns an abort into terminating the worker: a forward pass cannot be
- * interrupted any other way. The next call starts a fresh worker; the model must be loaded again.
+ * The main thread's handle on a model worker, on a WorkerHandle (lazy start, an abort or a crash
+ * terminates the worker). On top of it, it runs one call at a time (a model is a single
+ * resource), wraps callbacks with comlink's proxy() so callers never see comlink, and remembers
+ * the loaded model. An abort terminates the worker because a forward pass cannot be interrupted
+ * any other way; the next call starts a fresh worker, and the model must be loaded again.
  */
 import * as Comlink from 'comlink';
 import type { ChatMessage } from '../../core/index.js';
@@ -19,38 +20,43 @@ import type {
   ScoreResult,
   TokenCallback,
 } from '../../protocol/model-service.js';
+import { WorkerHandle } from './worker-handle.js';
 
-export class AbortedError extends Error {
-  override readonly name = 'AbortError';
-  constructor() {
-    super('the operation was cancelled');
-  }
+/** The model worker could not start or crashed (e.g. out of memory); the loaded model is gone. */
+export class ModelWorkerError extends Error {
+  override readonly name = 'ModelWorkerError';
 }
 
 export class ModelClient {
-  private worker: Worker | null = null;
-  private remote: Comlink.Remote<ModelService> | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
-  private loadedInfo: LoadedModelInfo | null = null;
+  readonly #worker: WorkerHandle<ModelService>;
+  /** Settles when the last queued call has. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #loaded: LoadedModelInfo | null = null;
 
-  constructor(private readonly createWorker: () => Worker) {}
+  constructor(createWorker: () => Worker) {
+    this.#worker = new WorkerHandle(
+      createWorker,
+      (message) => new ModelWorkerError(`the model worker stopped: ${message}`),
+      () => (this.#loaded = null),
+    );
+  }
 
   /** The model the worker holds now, or null (none loaded, or the worker was restarted). */
   get loaded(): LoadedModelInfo | null {
-    return this.loadedInfo;
+    return this.#loaded;
   }
 
   load(ref: ModelRef, options: LoadOptions = {}, onProgress?: ProgressCallback, signal?: AbortSignal) {
-    return this.enqueue(signal, async (remote) => {
-      this.loadedInfo = null;
+    return this.#enqueue(signal, async (remote) => {
+      this.#loaded = null;
       const info = await remote.load(ref, options, onProgress ? Comlink.proxy(onProgress) : undefined);
-      this.loadedInfo = info;
+      this.#loaded = info;
       return info;
     });
   }
 
   score(groups: readonly ScoreGroup[], signal?: AbortSignal, options?: ScoreOptions): Promise<ScoreResult> {
-    return this.enqueue(signal, (remote) => remote.score(groups, options));
+    return this.#enqueue(signal, (remote) => remote.score(groups, options));
   }
 
   generate(
@@ -59,49 +65,24 @@ export class ModelClient {
     onToken?: TokenCallback,
     signal?: AbortSignal,
   ): Promise<GenerateResult> {
-    return this.enqueue(signal, (remote) =>
+    return this.#enqueue(signal, (remote) =>
       remote.generate(prompt, options, onToken ? Comlink.proxy(onToken) : undefined),
     );
   }
 
-  /** Stops the worker now; queued calls fail and the loaded model is gone. */
+  /**
+   * Stops the worker now: the call in flight fails with AbortError and the loaded model is gone.
+   * Calls queued behind it start a fresh worker.
+   */
   terminate(): void {
-    this.remote?.[Comlink.releaseProxy]();
-    this.worker?.terminate();
-    this.worker = null;
-    this.remote = null;
-    this.loadedInfo = null;
+    this.#worker.terminate();
   }
 
-  private ensureRemote(): Comlink.Remote<ModelService> {
-    if (!this.remote) {
-      this.worker = this.createWorker();
-      this.remote = Comlink.wrap<ModelService>(this.worker);
-    }
-    return this.remote;
-  }
-
-  private enqueue<T>(
-    signal: AbortSignal | undefined,
-    call: (remote: Comlink.Remote<ModelService>) => Promise<T>,
-  ): Promise<T> {
-    const run = async () => {
-      if (signal?.aborted) throw new AbortedError();
-      const remote = this.ensureRemote();
-      if (!signal) return call(remote);
-      return new Promise<T>((resolve, reject) => {
-        const onAbort = () => {
-          this.terminate();
-          reject(new AbortedError());
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        call(remote)
-          .then(resolve, reject)
-          .finally(() => signal.removeEventListener('abort', onAbort));
-      });
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
+  /** Runs `call` once every earlier call has settled; an abort while it waits fails it at its turn. */
+  #enqueue<T>(signal: AbortSignal | undefined, call: (remote: Comlink.Remote<ModelService>) => Promise<T>): Promise<T> {
+    const run = () => this.#worker.call(call, signal);
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
     return result;
   }
 }

@@ -1,11 +1,19 @@
 /**
- * A worker behind comlink, for the main thread's clients (BenchmarkClient, EvaluationClient). It
- * starts the worker lazily and turns an abort into terminating the worker: work inside a worker
- * cannot be interrupted any other way. Every call in flight then fails with AbortError (or with
- * the worker's own error when it crashes), and the next call starts a fresh worker.
+ * A worker behind comlink, the one way the main thread's clients (ModelClient, BenchmarkClient,
+ * EvaluationClient, AnalysisClient) own a worker. It starts the worker lazily and turns an abort
+ * into terminating the worker: work inside a worker cannot be interrupted any other way. Every
+ * call in flight then fails with AbortError (or with the client's own error when the worker fails
+ * to start or crashes, e.g. out of memory), and the next call starts a fresh worker.
  */
 import * as Comlink from 'comlink';
-import { AbortedError } from './model-client.js';
+
+/** A call cancelled by its caller: its worker was terminated (the name is the DOM's, AbortError). */
+export class AbortedError extends Error {
+  override readonly name = 'AbortError';
+  constructor() {
+    super('the operation was cancelled');
+  }
+}
 
 export class WorkerHandle<Service> {
   #worker: Worker | null = null;
@@ -16,10 +24,13 @@ export class WorkerHandle<Service> {
   /**
    * @param createWorker starts the worker script.
    * @param crashError the error calls in flight fail with when the worker fails to start or dies.
+   * @param onStop hears every stop (abort, crash, terminate), so that the client can forget what
+   *   the worker held (a loaded model).
    */
   constructor(
     private readonly createWorker: () => Worker,
     private readonly crashError: (message: string) => Error,
+    private readonly onStop: () => void = () => {},
   ) {}
 
   /** Runs one call on the worker; an abort terminates the worker and fails the call. */
@@ -58,7 +69,8 @@ export class WorkerHandle<Service> {
       const worker = this.createWorker();
       worker.addEventListener('error', (event) => {
         event.preventDefault();
-        this.#stop(this.crashError(event.message || 'it failed to start'));
+        // A worker already replaced by a fresh one has nothing left to stop.
+        if (this.#worker === worker) this.#stop(this.crashError(event.message || 'it failed to start'));
       });
       this.#worker = worker;
       this.#remote = Comlink.wrap<Service>(worker);
@@ -73,6 +85,7 @@ export class WorkerHandle<Service> {
     this.#remote = null;
     const pending = [...this.#pending];
     this.#pending.clear();
+    this.onStop();
     for (const fail of pending) fail(reason);
   }
 }

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { PaperSample } from '../format.js';
 import { ImportError } from './conversation.js';
+import { readJsonLines } from '../../jsonl.js';
 
 const itemSchema = z.object({
   role: z.string().min(1),
@@ -25,27 +26,24 @@ export interface RoleBenchItem {
 
 export function parseRoleBench(text: string, options: { idPrefix: string }): RoleBenchItem[] {
   const items: RoleBenchItem[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new ImportError(`not a RoleBench JSONL file: line ${i + 1} is not valid JSON`);
-    }
-    const parsed = itemSchema.safeParse(value);
+  for (const line of readJsonLines(text)) {
+    if ('invalid' in line) throw new ImportError(`not a RoleBench JSONL file: line ${line.line} is not valid JSON`);
+    const parsed = itemSchema.safeParse(line.value);
     if (!parsed.success) {
-      throw new ImportError(`not a RoleBench JSONL file: line ${i + 1} lacks a role, a question or generated answers`);
+      throw new ImportError(
+        `not a RoleBench JSONL file: line ${line.line} lacks a role, a question or generated answers`,
+      );
     }
     const answer = parsed.data.generated.find((a) => a.trim() !== '');
-    if (answer === undefined) return;
+    if (answer === undefined) continue;
     items.push({
-      id: `${options.idPrefix}-${i}`,
+      // The line's index from 0.
+      id: `${options.idPrefix}-${line.line - 1}`,
       role: parsed.data.role,
       question: parsed.data.question.trim(),
       answer: answer.trim(),
     });
-  });
+  }
   return items;
 }
 

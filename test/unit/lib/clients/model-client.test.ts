@@ -115,4 +115,43 @@ describe('ModelClient', () => {
     expect(started).toHaveLength(2);
     client.terminate();
   });
+
+  it('fails the call in flight with ModelWorkerError when the worker crashes, and forgets the model', async () => {
+    const { create, started } = fakeWorkerFactory([]);
+    const workers: Worker[] = [];
+    const client = new ModelClient(() => {
+      const worker = create();
+      workers.push(worker);
+      return worker;
+    });
+    await client.load({ source: 'bundled', id: 'fake' });
+    const slow = client.score(new Array(50).fill({ context: [], responses: [] }));
+    await sleep(20);
+    workers[0]!.dispatchEvent(Object.assign(new Event('error'), { message: 'out of memory' }));
+    await expect(slow).rejects.toMatchObject({
+      name: 'ModelWorkerError',
+      message: 'the model worker stopped: out of memory',
+    });
+    expect(started[0]!.terminated).toBe(true);
+    expect(client.loaded).toBeNull();
+    await client.score([{ context: [], responses: [] }]);
+    expect(started).toHaveLength(2);
+    client.terminate();
+  });
+
+  it('fails the call in flight on terminate() and runs the queued ones on a fresh worker', async () => {
+    const log: string[] = [];
+    const { create, started } = fakeWorkerFactory(log);
+    const client = new ModelClient(create);
+    const group = { context: [], responses: [] };
+    const slow = client.score(new Array(50).fill(group));
+    const queued = client.score([group]);
+    await sleep(20);
+    client.terminate();
+    await expect(slow).rejects.toMatchObject({ name: 'AbortError' });
+    await queued;
+    expect(started).toHaveLength(2);
+    expect(log.at(-1)).toBe('score:end:1');
+    client.terminate();
+  });
 });
