@@ -117,9 +117,9 @@ describe('validateBenchmarkText on valid files', () => {
     expect(samples[3]!.split).toBe('OOD1Test');
   });
 
-  it("accepts the README's minimal example", () => {
-    const readme = readFileSync(path.resolve(import.meta.dirname, '../../../../README.md'), 'utf8');
-    const example = /```json\n([\s\S]*?)```/.exec(readme)![1]!;
+  it("accepts the format document's minimal example", () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../../../../docs/benchmark-format.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(doc)![1]!;
     const result = validateBenchmarkText(example);
     expect(result.ok ? result.benchmark.categories.map((c) => `${c.tag}:${c.family}`) : result.errors).toEqual([
       'IDTest:in-distribution',
