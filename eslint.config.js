@@ -31,6 +31,15 @@ export default tseslint.config(
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'], svelteConfig } },
   },
+  {
+    // Small files and functions, so each can be read at once: the longest source file and the
+    // longest function a newcomer meets. Tests are exempt (a suite reads as one list of cases).
+    files: ['src/**/*.ts', 'src/**/*.svelte', 'workers/**/*.ts', 'node/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }],
+    },
+  },
   // The arrows of the architecture (docs/architecture.md): components → lib → protocol / storage
   // → core; workers → storage, protocol, core; node → workers, protocol, core. Each folder's rule
   // names what it may not import. Relative imports are matched by folder name, which no folder

@@ -1,5 +1,5 @@
 /**
- * The layer boundaries in eslint.config.js: for every folder, an import it may not make is an
+ * The layer boundaries in eslint.config.js, and its limits on file and function length: for every folder, an import it may not make is an
  * error and one it may make is not. Each case lints a small source text as if it were a file in
  * that folder, so a rule that stopped matching (a typo in a pattern, a folder renamed) fails here.
  */
@@ -67,6 +67,21 @@ describe('layer boundaries', () => {
     expect(await boundaryErrors(file, 'export const LIMIT = 3;\n')).toHaveLength(1);
     expect(await boundaryErrors(file, 'export class Failure extends Error {}\n')).toHaveLength(1);
     expect(await boundaryErrors(file, 'export interface Request {\n  readonly id: string;\n}\n')).toEqual([]);
+  });
+
+  it('a source file stays under 400 lines and a function under 100', async () => {
+    const rules = async (file: string, code: string) => {
+      const [result] = await eslint.lintText(code, { filePath: file });
+      return result!.messages.map((m) => m.ruleId);
+    };
+    const statements = (n: number) => Array.from({ length: n }, (_, i) => `  x += ${i};`).join('\n');
+    const fn = (n: number) => `export function f(): number {\n  let x = 0;\n${statements(n)}\n  return x;\n}\n`;
+    expect(await rules('workers/model/a.ts', fn(96))).toEqual([]);
+    expect(await rules('workers/model/a.ts', fn(97))).toEqual(['max-lines-per-function']);
+    const constants = (n: number) =>
+      Array.from({ length: n }, (_, i) => `export const c${i} = ${i};`).join('\n') + '\n';
+    expect(await rules('src/lib/ui/a.ts', constants(400))).toEqual([]);
+    expect(await rules('src/lib/ui/a.ts', constants(401))).toEqual(['max-lines']);
   });
 
   it('the core uses no browser globals', async () => {

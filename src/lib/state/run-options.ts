@@ -1,0 +1,54 @@
+/**
+ * The settings of the next run as the run panel's form edits them (models by name, plain numbers,
+ * null for "all" or "estimated"), with their defaults and the one-click demo's.
+ */
+import type { EstimatorTemplate, MiEstimatorKind, ReasoningMode } from '../../core/index.js';
+import type { DeviceName } from '../../protocol/model-service.js';
+
+export interface RunOptions {
+  policies: string[];
+  estimator: string;
+  estimatorKind: MiEstimatorKind;
+  /**
+   * rp-v1 is the role-play prompt the bundled models were trained on; est-v1 is the paper's
+   * estimator prompt (docs/method.md section 2), the only one with a place for the reasoning r.
+   */
+  estimatorTemplate: EstimatorTemplate;
+  reasoning: ReasoningMode;
+  /** The model that writes r when `reasoning` is generate; empty for the estimator itself. */
+  thought: string;
+  maxPairs: number;
+  seed: number;
+  bootstrapReplicates: number;
+  /** Samples per category; null for all. */
+  limitPerCategory: number | null;
+  /** Compute the upper bound, embedding texts with this bundled model's input embeddings. */
+  bound: boolean;
+  encoder: string;
+  /** Ĥ in nats per token instead of its estimate; null to estimate it. */
+  hHatOverride: number | null;
+  device: DeviceName | 'auto';
+}
+
+export const DEFAULT_OPTIONS: RunOptions = {
+  policies: [],
+  estimator: '',
+  estimatorKind: 'reference',
+  estimatorTemplate: 'rp-v1',
+  reasoning: 'none',
+  thought: '',
+  maxPairs: 1000,
+  seed: 42,
+  bootstrapReplicates: 1000,
+  limitPerCategory: null,
+  bound: true,
+  encoder: '',
+  hHatOverride: null,
+  device: 'auto',
+};
+
+/**
+ * The one-click demo: every bundled policy on the first 4 samples of each category, 12 mismatched
+ * pairs and 200 bootstrap replicates, so a laptop CPU finishes in about a minute.
+ */
+export const DEMO_OPTIONS = { limitPerCategory: 4, maxPairs: 12, bootstrapReplicates: 200 } as const;
