@@ -44,7 +44,7 @@ export default tseslint.config(
   // → core; workers → storage, protocol, core; node → workers, protocol, core. Each folder's rule
   // names what it may not import. Relative imports are matched by folder name, which no folder
   // inside another shares, so a path that leaves a folder is caught at any depth.
-  // test/unit/eslint-boundaries.test.ts shows each rule failing on a deliberate violation.
+  // test/unit/config/eslint-boundaries.test.ts shows each rule failing on a deliberate violation.
   ...boundaries(),
 );
 

@@ -1,6 +1,6 @@
 /**
  * The browser side of the conformance suite: the app's own browser model service
- * (workers/browser.ts: onnxruntime-web, wasm or WebGPU) on a model folder served over HTTP. Each
+ * (workers/model/browser-host.ts: onnxruntime-web, wasm or WebGPU) on a model folder served over HTTP. Each
  * call loads the folder in one precision and scores every case's group with the engine and with
  * whole sequences one at a time; the test compares in Node.
  */

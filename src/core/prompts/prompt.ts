@@ -1,7 +1,8 @@
 /**
  * The role-play prompt (template "rp-v1"): how a sample becomes the chat a role-playing model
  * answers. The bundled demo models were trained on exactly this rendering (scripts/demo_models/
- * data.py renders the same text; test/unit/core/prompt.test.ts checks both agree).
+ * data.py renders the same text; test/integration/model-service.test.ts checks both agree on the
+ * training script's own examples).
  */
 
 export const ROLE_PLAY_TEMPLATE_VERSION = 'rp-v1';
