@@ -57,18 +57,25 @@ function boundaries() {
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }], ...extra },
   });
   const UI_PACKAGES = ['svelte', 'comlink', 'idb', '@huggingface', 'onnxruntime-web', 'onnxruntime-node'];
+  const CORE = [
+    folder(['lib', 'components', 'storage', 'protocol', 'workers', 'node', 'scripts', 'test', 'public']),
+    pkg([...UI_PACKAGES, 'node:[a-z_/]+']),
+  ];
   return [
     // The pure core: nothing of ours, no browser, no worker, no Node.
-    restrict(
-      ['src/core/**/*.ts'],
-      [
-        folder(['lib', 'components', 'storage', 'protocol', 'workers', 'node', 'scripts', 'test', 'public']),
-        pkg([...UI_PACKAGES, 'node:[a-z_/]+']),
-      ],
-      {
-        'no-restricted-globals': ['error', 'window', 'document', 'self', 'navigator', 'localStorage', 'indexedDB'],
-      },
-    ),
+    restrict(['src/core/**/*.ts'], CORE, {
+      'no-restricted-globals': ['error', 'window', 'document', 'self', 'navigator', 'localStorage', 'indexedDB'],
+    }),
+    // Inside the core, the pipeline uses the science and analysis reads the pipeline's results:
+    // the formulas never import either, and the pipeline never imports analysis.
+    {
+      ...restrict(
+        ['src/core/{benchmark,bound,metrics,model,prompts}/**/*.ts', 'src/core/*.ts'],
+        [...CORE, folder(['pipeline', 'analysis'])],
+      ),
+      ignores: ['src/core/index.ts'],
+    },
+    restrict(['src/core/pipeline/**/*.ts'], [...CORE, folder(['analysis'])]),
     // The worker contracts: types only, so both threads share them at no cost.
     restrict(
       ['src/protocol/**/*.ts'],
