@@ -2,7 +2,8 @@
  * What `npm run evaluate` prints: a progress line per stage on stderr while it runs (one line
  * rewritten in place on a terminal, a line every 10 s in logs), then the results on stdout: R-EMID
  * per policy and category with its interval and the bound, the bound's validation, the shift
- * families, and the run's timings and counts of truncated or unscorable inputs.
+ * families, the estimator's perplexity of the golden responses, and the run's timings and counts
+ * of truncated or unscorable inputs.
  */
 import type { ResultsFile } from '../../src/core/index.js';
 import type { ProgressListener } from '../../src/protocol/evaluation-service.js';
@@ -96,6 +97,7 @@ bound (published form; encoder ${manifest.encoder?.id}): held for ${v.n - v.viol
       `${f.policy.padEnd(policyWidth)}${f.family.padEnd(12)}${String(f.n).padStart(5)} ${fmt(f.remid).padStart(7)}  [${fmt(f.remidCi[0])}, ${fmt(f.remidCi[1])}]`,
     );
   }
+  printPerplexity(results);
   const c = manifest.counts;
   const t = manifest.timings;
   console.log(
@@ -105,6 +107,25 @@ bound (published form; encoder ${manifest.encoder?.id}): held for ${v.n - v.viol
       `${c.truncatedContexts} estimator contexts; ${c.emptyResponses} empty responses; ` +
       `${c.unscorablePairs} pairs too long to score`,
   );
+}
+
+/**
+ * The estimator's perplexity of the golden responses per category and family, with 95%
+ * intervals: the same for every policy (it grades the scorer), so printed once, from the first
+ * policy's rows. Results files written before it was recorded have none.
+ */
+function printPerplexity(results: ResultsFile): void {
+  const first = results.rows[0]?.policy;
+  const lines = [
+    ...results.rows.filter((r) => r.policy === first).map((r) => ({ name: r.category, ...r })),
+    ...results.families.filter((f) => f.policy === first).map((f) => ({ name: `family ${f.family}`, ...f })),
+  ].filter((r) => r.goldPerplexity !== undefined);
+  if (lines.length === 0) return;
+  console.log('\nestimator perplexity of the golden responses (lower: the estimator predicts them better)');
+  for (const r of lines) {
+    const ci = r.goldPerplexityCi ? `  [${fmt(r.goldPerplexityCi[0], 2)}, ${fmt(r.goldPerplexityCi[1], 2)}]` : '';
+    console.log(`${r.name.padEnd(22)}${fmt(r.goldPerplexity, 2).padStart(9)}${ci}`);
+  }
 }
 
 /** The results on stdout, under a heading that says how they were computed. */

@@ -42,6 +42,7 @@ export * from './benchmark/importers/index.js';
 export * from './metrics/pairs.js';
 export * from './metrics/mi.js';
 export * from './metrics/bootstrap.js';
+export * from './metrics/perplexity.js';
 export * from './analysis/compare.js';
 export * from './analysis/contributions.js';
 

@@ -106,6 +106,9 @@ describe('run panel', () => {
       for (const row of resumed.rows) {
         expect(row.miModel).toBeCloseTo(miFromPairs(resumed, POLICY, row.category), 10);
         expect(row.miGold).toBeCloseTo(miFromPairs(resumed, GOLD, row.category), 10);
+        const golden = resumed.pairs.filter((p) => p.policy === GOLD && p.category === row.category && p.i === p.j);
+        const meanScore = golden.reduce((sum, p) => sum + p.meanLogProb, 0) / golden.length;
+        expect(row.goldPerplexity).toBeCloseTo(Math.exp(-meanScore), 8);
       }
       // Shown numbers are the file's.
       for (const row of resumed.rows.filter((r) => r.remid !== null)) {

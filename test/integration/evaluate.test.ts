@@ -96,6 +96,10 @@ describe('runEvaluation with the bundled model', () => {
       };
       expect(row.miGold).toBeCloseTo(mi(GOLD), 10);
       expect(row.miModel).toBeCloseTo(mi(MODEL), 10);
+      // The estimator's perplexity of the golden responses (after their contexts with r).
+      const golden = out.pairs.filter((p) => p.policy === GOLD && p.category === row.category && p.i === p.j);
+      const meanScore = golden.reduce((sum, p) => sum + p.meanLogProb, 0) / golden.length;
+      expect(row.goldPerplexity).toBeCloseTo(Math.exp(-meanScore), 10);
     }
     const computed = counters.computed;
     expect(await run()).toEqual(out);
@@ -193,6 +197,10 @@ describe('runEvaluation with a thought model and the null-prompt estimator', () 
       };
       expect(row.miGold).toBeCloseTo(mi(GOLD), 10);
       expect(row.miModel).toBeCloseTo(mi(MODEL), 10);
+      // The estimator's perplexity of the golden responses (after their contexts with r).
+      const golden = out.pairs.filter((p) => p.policy === GOLD && p.category === row.category && p.i === p.j);
+      const meanScore = golden.reduce((sum, p) => sum + p.meanLogProb, 0) / golden.length;
+      expect(row.goldPerplexity).toBeCloseTo(Math.exp(-meanScore), 10);
     }
     const computed = counters.computed;
     expect(await run()).toEqual(out);
@@ -291,6 +299,21 @@ describe('npm run evaluate with imported responses (--responses)', () => {
     expect(mine).toHaveLength(gold.size);
     for (const p of mine) expect(p.meanLogProb).toBe(gold.get(key(p)));
     expect(run.out).toMatch(/^mine {2,}IDTest /m);
+    // Imported golden responses leave the estimator's perplexity of the golden responses as it is.
+    expect(run.out).toMatch(/^estimator perplexity of the golden responses/m);
+    for (const row of results.rows) {
+      const matched = results.pairs.filter(
+        (p: Pair) => p.policy === GOLD && p.category === row.category && p.i === p.j,
+      );
+      // A category whose golden responses are all too long for the model has no perplexity (null).
+      if (matched.length === 0) {
+        expect(row.goldPerplexity).toBeNull();
+        continue;
+      }
+      const meanScore = matched.reduce((sum: number, p: Pair) => sum + p.meanLogProb, 0) / matched.length;
+      expect(row.goldPerplexity).toBeCloseTo(Math.exp(-meanScore), 10);
+      expect(run.out).toContain(`${row.category.padEnd(22)}${row.goldPerplexity.toFixed(2).padStart(9)}`);
+    }
   }, 120_000);
 
   it('refuses a responses file with a problem, naming its path, before any model loads and without a stack trace', () => {

@@ -62,6 +62,8 @@ const row = z.looseObject({
   emi: numberOrNull,
   remid: numberOrNull,
   remidCi: interval,
+  goldPerplexity: numberOrNull.optional(),
+  goldPerplexityCi: interval.optional(),
 });
 
 const family = z.looseObject({
@@ -70,6 +72,8 @@ const family = z.looseObject({
   n: count,
   remid: numberOrNull,
   remidCi: interval,
+  goldPerplexity: numberOrNull.optional(),
+  goldPerplexityCi: interval.optional(),
 });
 
 const pair = z.object(

@@ -81,7 +81,7 @@ export function resultsFile(manifest: ResultsManifest, output: EvaluationOutput)
   };
 }
 
-/** The rows as CSV (R-EMID interval as two columns), via Papa Parse's unparse. */
+/** The rows as CSV (each interval as two columns), via Papa Parse's unparse. */
 export function rowsToCsv(rows: readonly ResultRow[]): string {
   return Papa.unparse(
     rows.map((r) => ({
@@ -96,6 +96,9 @@ export function rowsToCsv(rows: readonly ResultRow[]): string {
       remid: r.remid ?? '',
       remidLow: r.remidCi?.[0] ?? '',
       remidHigh: r.remidCi?.[1] ?? '',
+      goldPerplexity: r.goldPerplexity ?? '',
+      goldPerplexityLow: r.goldPerplexityCi?.[0] ?? '',
+      goldPerplexityHigh: r.goldPerplexityCi?.[1] ?? '',
     })),
   );
 }

@@ -6,6 +6,7 @@
 import type { Benchmark, ShiftFamily } from '../benchmark/format.js';
 import { estimateMi, remidWithIntervals, type CategoryScores, type MiEstimatorKind } from '../metrics/bootstrap.js';
 import { emi, remid } from '../metrics/mi.js';
+import { goldenPerplexity } from '../metrics/perplexity.js';
 import { nats } from '../units.js';
 import type { Table } from './scoring.js';
 import { GOLD, type EvaluationSettings, type FamilyRow, type ResultRow, type ShiftName } from './types.js';
@@ -41,6 +42,12 @@ export function pointRow(
     emi: emiOf(category.tag),
     remid: reference !== null && scores.has(reference) ? remid(emiOf(reference), emiOf(category.tag)) : null,
     remidCi: null,
+    goldPerplexity: goldenPerplexity({
+      matched: { [category.tag]: scores.get(category.tag)!.get(GOLD)!.matched },
+      replicates: 0,
+      seed: 0,
+    }).byCategory[category.tag]!.estimate,
+    goldPerplexityCi: null,
   };
 }
 
@@ -71,10 +78,17 @@ export function summarize(
     seed: settings.seed,
     estimator: kind,
   });
+  const perplexity = goldenPerplexity({
+    matched: Object.fromEntries(benchmark.categories.map((c) => [c.tag, categoryScores[c.tag]!.gold.matched])),
+    families: familyTags,
+    replicates: settings.bootstrapReplicates,
+    seed: settings.seed,
+  });
   const rows = benchmark.categories.map((c): ResultRow => {
     const s = categoryScores[c.tag]!;
     const ones = new Array<number>(s.n).fill(1);
     const interval = result.byCategory[c.tag];
+    const ppl = perplexity.byCategory[c.tag]!;
     return {
       policy,
       category: c.tag,
@@ -86,16 +100,21 @@ export function summarize(
       emi: result.emi[c.tag]!,
       remid: interval ? interval.estimate : null,
       remidCi: interval ? [interval.low, interval.high] : null,
+      goldPerplexity: ppl.estimate,
+      goldPerplexityCi: [ppl.low, ppl.high],
     };
   });
   const families = Object.entries(familyTags).map(([family, tags]): FamilyRow => {
     const interval = result.byFamily[family]!;
+    const ppl = perplexity.byFamily[family]!;
     return {
       policy,
       family: family as FamilyRow['family'],
       n: tags.reduce((sum, t) => sum + categoryScores[t]!.n, 0),
       remid: interval.estimate,
       remidCi: [interval.low, interval.high],
+      goldPerplexity: ppl.estimate,
+      goldPerplexityCi: [ppl.low, ppl.high],
     };
   });
   return { rows, families };

@@ -1,5 +1,5 @@
 /**
- * What the evaluation pipeline needs from a model and what it returns (issue: the R-EMID pipeline).
+ * What the evaluation pipeline needs from a model and what it returns.
  * The pipeline is pure orchestration: hosts (the browser worker behind a cache, or the Node
  * service behind a disk cache) implement EvaluationModel.
  */
@@ -89,6 +89,13 @@ export interface ResultRow {
   readonly remidCi: readonly [Nats, Nats] | null;
   /** The upper bound's terms (shifted categories of runs that compute it; see bound-stage.ts). */
   readonly bound?: BoundTerms;
+  /**
+   * The estimator's perplexity of the category's golden responses (metrics/perplexity.ts): the
+   * same for every policy, it says how good the scorer is. Absent in results files written
+   * before it was recorded.
+   */
+  readonly goldPerplexity?: number;
+  readonly goldPerplexityCi?: readonly [number, number] | null;
 }
 
 export interface FamilyRow {
@@ -97,6 +104,9 @@ export interface FamilyRow {
   readonly n: number;
   readonly remid: Nats;
   readonly remidCi: readonly [Nats, Nats];
+  /** The estimator's perplexity of the family's golden responses, as in ResultRow. */
+  readonly goldPerplexity?: number;
+  readonly goldPerplexityCi?: readonly [number, number] | null;
 }
 
 export interface PairRecord {

@@ -164,6 +164,12 @@ describe('runEvaluation', () => {
     expect(out.families).toHaveLength(1);
     expect(out.families[0]).toMatchObject({ policy: 'policy-a', family: 'user', n: 3 });
     expect(out.families[0]!.remid).toBeCloseTo(0.3, 12);
+    // Every golden response scores −1 after its own context: perplexity e, whatever the resample.
+    for (const r of [id!, zh!, out.families[0]!]) {
+      expect(r.goldPerplexity).toBeCloseTo(Math.E, 12);
+      expect(r.goldPerplexityCi![0]).toBeCloseTo(Math.E, 12);
+      expect(r.goldPerplexityCi![1]).toBeCloseTo(Math.E, 12);
+    }
     // 2 categories × 2 responders × (3 matched + 6 mismatched) pairs, one estimator call per context.
     expect(out.pairs).toHaveLength(36);
     expect(estimator.calls).toBe(6);
@@ -203,7 +209,8 @@ describe('runEvaluation', () => {
     // The same point estimates as the final rows, which add the intervals.
     for (const row of [id, zh]) {
       const final = out.rows.find((r) => r.category === row.category)!;
-      expect({ ...row, remidCi: final.remidCi }).toEqual(final);
+      expect(row.goldPerplexityCi).toBeNull();
+      expect({ ...row, remidCi: final.remidCi, goldPerplexityCi: final.goldPerplexityCi }).toEqual(final);
     }
   });
 
