@@ -1,0 +1,30 @@
+/**
+ * The pure-Python parts of CoRL training (scripts/corl: prompts, cold-start targets, rewards, data
+ * sets) have unittest suites that need only the standard library; this runs them with the system
+ * interpreter so that `npm test` covers them too.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+/** The suites held 28 tests when this was written; fewer means some were lost, not passed. */
+const MIN_TESTS = 28;
+
+describe('scripts/corl Python tests', () => {
+  it('pass under the system python3', { timeout: 120_000 }, () => {
+    const run = spawnSync(python, ['-m', 'unittest', 'discover', '-s', 'scripts/corl/tests', '-t', '.'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    const output = `${run.stdout}${run.stderr}`;
+    expect(run.error, String(run.error)).toBeUndefined();
+    expect(run.status, output).toBe(0);
+    const ran = /^Ran (\d+) tests? in /m.exec(output);
+    expect(Number(ran?.[1] ?? 0), output).toBeGreaterThanOrEqual(MIN_TESTS);
+    expect(output).toMatch(/^OK( \(skipped=\d+\))?$/m);
+  });
+});
