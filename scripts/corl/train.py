@@ -1,0 +1,277 @@
+"""CoRL at the scale of the bundled demo models (docs/method.md section 5), as resumable stages.
+
+  .venv/bin/python scripts/corl/train.py data              [--max-examples 2000 --heldout 200]
+  .venv/bin/python scripts/corl/train.py sft-thought       # cold start, x -> r*
+  .venv/bin/python scripts/corl/train.py sft-estimator     # cold start, (x, r*) -> ## Agent Response\\n y*
+  .venv/bin/python scripts/corl/train.py rl-thought   --iteration K   # GRPO: format + length + likelihood
+  .venv/bin/python scripts/corl/train.py rlmid        --iteration K   # SFT of the estimator on the policy's r
+  .venv/bin/python scripts/corl/train.py rl-estimator --iteration K   # GRPO: format + judge ratio
+  .venv/bin/python scripts/corl/train.py export --out DIR [--iteration 2]
+  .venv/bin/python scripts/corl/train.py all --smoke --out DIR          # every stage, tiny, end to end
+
+Each stage writes under --work-dir (default .cache/corl, or .cache/corl-smoke with --smoke) and
+ends by writing its done.json (settings, counts, wall time), so a stage whose done.json exists is
+skipped unless --force, and an interrupted one is simply rerun (export always reruns). Both
+models are LoRA adapters on the same base demo model; iteration 0 names the cold-start (SFT)
+models, so `export --iteration 0` gives the SFT pair with its held-out figures. Training rows
+come from the `valid` split only (data.py); the held-out slice is a disjoint seeded sample of
+the same split, never test data.
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hf_model import REPO, save_hf_as_demo_onnx  # noqa: E402
+
+import torch  # noqa: E402
+
+import data  # noqa: E402
+import lm  # noqa: E402
+import rewards  # noqa: E402
+import rl  # noqa: E402
+from prompts import ESTIMATOR_RESPONSE_PREFIX, estimator_messages, js_trim, thought_messages  # noqa: E402
+
+STAGES = ["data", "sft-thought", "sft-estimator", "rl-thought", "rlmid", "rl-estimator", "export"]
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def write_jsonl(path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def thought_stage(k):
+    return "sft-thought" if k == 0 else f"rl-thought-{k}"
+
+
+def estimator_stage(k):
+    return "sft-estimator" if k == 0 else f"rl-estimator-{k}"
+
+
+def x_of(row):
+    return {k: row[k] for k in ("user_persona", "agent_character", "dialogue")}
+
+
+def stage_data(a, out):
+    """A seeded training subsample and a disjoint held-out slice of the valid split's examples."""
+    examples = data.training_examples(data.load_training_dialogues(a.model))
+    picked = random.Random(a.seed).sample(range(len(examples)), min(len(examples), a.max_examples + a.heldout))
+    splits = {"train": sorted(picked[:a.max_examples]), "heldout": sorted(picked[a.max_examples:])}
+    for name, idx in splits.items():
+        os.makedirs(os.path.join(out, name), exist_ok=True)
+        thought, estimator = data.rows([examples[i] for i in idx])
+        write_jsonl(os.path.join(out, name, "thought.jsonl"), thought)
+        write_jsonl(os.path.join(out, name, "estimator.jsonl"), estimator)
+    return {"model": a.model, "split": data.TRAINING_SPLIT, "seed": a.seed, "examples_in_split": len(examples),
+            "train": len(splits["train"]), "heldout": len(splits["heldout"])}
+
+
+def train_rows(a, kind):
+    return read_jsonl(os.path.join(a.work_dir, "data", "train", f"{kind}.jsonl"))
+
+
+def sft_rows(a, model, tok, rows, kind, epochs, out):
+    """Fits, trains and saves one SFT run; the record of what it did."""
+    make = (thought_messages if kind == "thought" else None)
+    items = [lm.sft_item(tok, x_of(r), make or (lambda e, rr=r["reasoning"]: estimator_messages(e, rr)),
+                         r["completion"][0]["content"]) for r in rows]
+    kept = [it for it in items if it is not None]
+    print(f"  {len(kept)} of {len(rows)} rows fit the window; mean {sum(len(i) for i, _ in kept) / len(kept):.0f} tokens")
+    log, settings = lm.sft(model, tok, kept, epochs, a.sft_batch, max_steps=a.sft_max_steps, seed=a.seed)
+    model.save_pretrained(os.path.join(out, "adapter"))
+    q = max(1, len(log) // 4)
+    return {"rows": len(rows), "fitted": len(kept), "loss_log": log, "method": "torch loop, LoRA (lm.sft)",
+            "loss_first_quarter": sum(v for _, v in log[:q]) / q, "loss_last_quarter": sum(v for _, v in log[-q:]) / q,
+            "settings": {**settings, "epochs": epochs, "warmup": 0.03, "schedule": "cosine", "grad_clip": 0.3,
+                         "lora": "r 16, alpha 32, dropout 0.05, c_attn c_proj c_fc"}}
+
+
+def stage_sft(a, out, kind):
+    model, tok = lm.load_model(a.model, trainable=True)
+    rec = sft_rows(a, model, tok, train_rows(a, kind), kind, a.sft_epochs, out)
+    # A model folder the app loads (merged copy; the adapter stays the training state).
+    save_hf_as_demo_onnx(model, tok, os.path.join(out, "model"))
+    return rec
+
+
+def adapter(a, stage):
+    path = os.path.join(a.work_dir, stage, "adapter")
+    if not os.path.isdir(path):
+        sys.exit(f"{path} is missing: run the stage {stage} first")
+    return path
+
+
+def stage_rl_thought(a, out, k):
+    policy, tok = lm.load_model(a.model, adapter(a, thought_stage(k - 1)), trainable=True)
+    estimator, est_tok = lm.load_model(a.model, adapter(a, estimator_stage(k - 1)), merged=True)
+    rows, skipped = rl.prompt_rows(tok, train_rows(a, "thought"), "thought", a.thought_tokens)
+    trainer, secs, log = rl.grpo(policy, tok, rows, rl.thought_rewards(estimator, est_tok), os.path.join(out, "trl"),
+                                 a.rl_steps, a.prompts_per_step, a.thought_tokens, a.seed)
+    trainer.model.save_pretrained(os.path.join(out, "adapter"))
+    return {"prompts": len(rows), "skipped": skipped, "reward_estimator": estimator_stage(k - 1), "log": log,
+            **rl.summarize(log, secs), "settings": rl_settings(a, a.thought_tokens)}
+
+
+def rl_settings(a, max_completion):
+    return {"G": rl.G, "steps": a.rl_steps, "prompts_per_step": a.prompts_per_step, "beta": 0.0, "epsilon": 0.2,
+            "loss_type": "bnpo", "scale_rewards": True, "num_iterations": 1, "temperature": 1.0, "lr": 1e-5,
+            "max_completion_length": max_completion}
+
+
+def greedy_reasonings(a, thought, tok, rows):
+    """The thought policy's greedy r for each row's x (None where th-v1 cannot fit)."""
+    fitted = [lm.fit(tok, x_of(r), thought_messages, reserve=a.thought_tokens)[1] for r in rows]
+    out = iter(lm.greedy(thought, tok, [p for p in fitted if p is not None], a.thought_tokens))
+    return [None if p is None else next(out) for p in fitted]
+
+
+def stage_rlmid(a, out, k):
+    thought, tok = lm.load_model(a.model, adapter(a, thought_stage(k)), merged=True)
+    rows = train_rows(a, "estimator")
+    t0 = time.perf_counter()
+    rs = greedy_reasonings(a, thought, tok, rows)
+    gen_s = time.perf_counter() - t0
+    mid = [{**row, "prompt": estimator_messages(x_of(row), r), "reasoning": r,
+            "completion": [{"role": "assistant", "content": ESTIMATOR_RESPONSE_PREFIX + js_trim(row["golden"])}]}
+           for row, r in zip(rows, rs) if r is not None]
+    write_jsonl(os.path.join(out, "rows.jsonl"), mid)
+    model, tok = lm.load_model(a.model, adapter(a, estimator_stage(k - 1)), trainable=True)
+    rec = sft_rows(a, model, tok, mid, "estimator", a.rlmid_epochs, out)
+    return {**rec, "from": estimator_stage(k - 1), "thought": thought_stage(k), "greedy_s": gen_s}
+
+
+def stage_rl_estimator(a, out, k):
+    model, tok = lm.load_model(a.model, adapter(a, f"rlmid-{k}"), trainable=True)
+    rows, skipped = rl.prompt_rows(tok, read_jsonl(os.path.join(a.work_dir, f"rlmid-{k}", "rows.jsonl")),
+                                   "estimator", a.estimator_tokens)
+    trainer, secs, log = rl.grpo(model, tok, rows, rl.estimator_rewards(), os.path.join(out, "trl"),
+                                 a.rl_steps, a.prompts_per_step, a.estimator_tokens, a.seed)
+    trainer.model.save_pretrained(os.path.join(out, "adapter"))
+    return {"prompts": len(rows), "skipped": skipped, "log": log, **rl.summarize(log, secs),
+            "settings": rl_settings(a, a.estimator_tokens)}
+
+
+def heldout_figures(a, k):
+    """Golden-response perplexity of estimator k on the held-out slice with r*, with thought policy
+    k's greedy r and with an empty r (the core-features heading with nothing under it); and the
+    thought policy's mean rewards there, its likelihood under the estimator it was trained against."""
+    est_rows = read_jsonl(os.path.join(a.work_dir, "data", "heldout", "estimator.jsonl"))
+    thought, tok = lm.load_model(a.model, adapter(a, thought_stage(k)), merged=True)
+    rs = greedy_reasonings(a, thought, tok, est_rows)
+    est, tok = lm.load_model(a.model, adapter(a, estimator_stage(k)), merged=True)
+    xs, goldens = [x_of(r) for r in est_rows], [r["golden"] for r in est_rows]
+    fig = {"heldout": len(est_rows), "estimator": estimator_stage(k), "thought": thought_stage(k)}
+    for name, reasonings in [("r_star", [r["reasoning"] for r in est_rows]), ("thought_greedy", [r or "" for r in rs]),
+                             ("empty", [""] * len(est_rows))]:
+        ppl, n = lm.perplexity(lm.make_score_fn(est, tok)(xs, reasonings, goldens))
+        fig[f"ppl_{name}"], fig[f"tokens_{name}"] = ppl, n
+    prev = estimator_stage(max(k - 1, 0))
+    prev_est, tok = lm.load_model(a.model, adapter(a, prev), merged=True)
+    lps = lm.make_score_fn(prev_est, tok)(xs, [r or "" for r in rs], goldens)
+    mean = lambda v: sum(v) / len(v)  # noqa: E731
+    fig["thought_rewards"] = {"format": mean([rewards.format_reward(r or "") for r in rs]),
+                              "length": mean([rewards.length_reward(r or "") for r in rs]),
+                              "likelihood": mean([rewards.likelihood_reward(lp) for lp in lps]),
+                              "likelihood_under": prev, "unfit_prompts": sum(r is None for r in rs)}
+    fig["examples"] = [{"id": row["id"], "r_star": row["reasoning"], "greedy_r": r} for row, r in zip(est_rows[:3], rs)]
+    return fig
+
+
+def stage_export(a, out, k):
+    if not a.out:
+        sys.exit("export needs --out DIR")
+    fig = heldout_figures(a, k)
+    print(json.dumps({key: v for key, v in fig.items() if key != "examples"}, indent=1))
+    records = {}
+    for name in sorted(os.listdir(a.work_dir)):
+        done = os.path.join(a.work_dir, name, "done.json")
+        if os.path.exists(done):
+            records[name] = json.load(open(done, encoding="utf-8"))
+    for kind, stage in [("thought", thought_stage(k)), ("estimator", estimator_stage(k))]:
+        model, tok = lm.load_model(a.model, adapter(a, stage), merged=True)
+        folder = os.path.join(a.out, kind)
+        save_hf_as_demo_onnx(model, tok, folder)
+        lineage = [s for s in records if s in ("data", "sft-" + kind) or (s.startswith(("rl-" + kind + "-", "rlmid-"))
+                   and (kind == "estimator" or s.startswith("rl-")) and int(s.rsplit("-", 1)[1]) <= k)]
+        with open(os.path.join(folder, "training.json"), "w", encoding="utf-8") as f:
+            json.dump({"model": kind, "base": a.model, "iteration": k, "from_stage": stage,
+                       "stages": {s: records[s] for s in lineage}, "heldout": fig}, f, indent=1, ensure_ascii=False)
+    return {"out": a.out, "iteration": k, **{key: v for key, v in fig.items() if key != "examples"}}
+
+
+def run_stage(a, stage, k):
+    """Runs one stage unless its done.json exists (or --force); writes done.json with its wall time."""
+    name = stage if stage in ("data", "sft-thought", "sft-estimator") else f"{stage}-{k}"
+    out = os.path.join(a.work_dir, name)
+    if os.path.exists(os.path.join(out, "done.json")) and not a.force and stage != "export":
+        print(f"[{name}] done already ({out}/done.json); --force to redo")
+        return
+    os.makedirs(out, exist_ok=True)
+    print(f"[{name}] starting", flush=True)
+    t0 = time.perf_counter()
+    run = {"data": lambda: stage_data(a, out), "sft-thought": lambda: stage_sft(a, out, "thought"),
+           "sft-estimator": lambda: stage_sft(a, out, "estimator"), "rl-thought": lambda: stage_rl_thought(a, out, k),
+           "rlmid": lambda: stage_rlmid(a, out, k), "rl-estimator": lambda: stage_rl_estimator(a, out, k),
+           "export": lambda: stage_export(a, out, k)}[stage]
+    rec = {"stage": name, **run(), "wall_s": round(time.perf_counter() - t0, 1), "threads": a.threads, "smoke": a.smoke}
+    with open(os.path.join(out, "done.json"), "w", encoding="utf-8") as f:
+        json.dump(rec, f, indent=1, ensure_ascii=False)
+    print(f"[{name}] done in {rec['wall_s']:.1f} s", flush=True)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("stage", choices=STAGES + ["all"])
+    p.add_argument("--iteration", type=int, help="rl-thought/rlmid/rl-estimator: 1 or 2; export: default 2")
+    p.add_argument("--work-dir")
+    p.add_argument("--out", help="export: the folder for thought/ and estimator/")
+    p.add_argument("--model", default="rolescope-tiny-multi", choices=["rolescope-tiny-en", "rolescope-tiny-multi"])
+    p.add_argument("--max-examples", type=int, default=2000)
+    p.add_argument("--heldout", type=int, default=200)
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--sft-epochs", type=int, default=3)
+    p.add_argument("--sft-max-steps", type=int, help="cap on SFT optimisation steps (budget)")
+    p.add_argument("--sft-batch", type=int, default=16)
+    p.add_argument("--rlmid-epochs", type=int, default=1)
+    p.add_argument("--rl-steps", type=int, default=100)
+    p.add_argument("--prompts-per-step", type=int, default=2, help="x G=8 completions per GRPO step")
+    p.add_argument("--thought-tokens", type=int, default=128, help="r's limit (the app's thought budget)")
+    p.add_argument("--estimator-tokens", type=int, default=64)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--smoke", action="store_true", help="a handful of examples, 2 steps per stage")
+    a = p.parse_args(argv)
+    if a.smoke:
+        a.max_examples, a.heldout, a.sft_max_steps, a.rl_steps, a.prompts_per_step = 8, 4, 2, 2, 1
+        a.sft_batch = 4
+    a.work_dir = os.path.abspath(a.work_dir or os.path.join(REPO, ".cache", "corl-smoke" if a.smoke else "corl"))
+    return a, p
+
+
+def main():
+    a, p = parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    if a.stage == "all":
+        plan = [("data", 0), ("sft-thought", 0), ("sft-estimator", 0)]
+        plan += [(s, k) for k in (1, 2) for s in ("rl-thought", "rlmid", "rl-estimator")] + [("export", 2)]
+    elif a.stage in ("rl-thought", "rlmid", "rl-estimator"):
+        if a.iteration not in (1, 2):
+            p.error(f"{a.stage} needs --iteration 1 or 2")
+        plan = [(a.stage, a.iteration)]
+    else:
+        plan = [(a.stage, 2 if a.iteration is None else a.iteration)]
+    for stage, k in plan:
+        run_stage(a, stage, k)
+
+
+if __name__ == "__main__":
+    main()
