@@ -19,6 +19,7 @@ from prompts import ESTIMATOR_RESPONSE_PREFIX, drop_oldest_turns, estimator_mess
 
 WINDOW = 512  # the demo models' positions
 END = "<|im_end|>"
+REPETITION_PENALTY = 1.05  # the app's, for policies and thought models alike
 
 
 def lora_config():
@@ -162,12 +163,14 @@ def make_score_fn(model, tok):
 
 @torch.no_grad()
 def greedy(model, tok, prompts, max_new_tokens, batch_size=16):
-    """Greedy completions (the app's decoding for r), left-padded batches, cut at <|im_end|>."""
+    """Greedy completions as the app decodes r (THOUGHT_GENERATION in src/core/pipeline/types.ts:
+    greedy with repetition penalty 1.05 over prompt and output), left-padded batches (the penalty
+    also touches the pad token, which is not the end token), cut at <|im_end|>."""
     tok.padding_side, out = "left", []
     for i in range(0, len(prompts), batch_size):
         enc = tok(prompts[i:i + batch_size], return_tensors="pt", padding=True)
         gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                             eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+                             repetition_penalty=REPETITION_PENALTY, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
         out += tok.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
     return out
 

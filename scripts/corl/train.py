@@ -29,13 +29,16 @@ from hf_model import REPO, save_hf_as_demo_onnx  # noqa: E402
 
 import torch  # noqa: E402
 
+import card  # noqa: E402
 import data  # noqa: E402
 import lm  # noqa: E402
 import rewards  # noqa: E402
 import rl  # noqa: E402
 from prompts import ESTIMATOR_RESPONSE_PREFIX, estimator_messages, js_trim, thought_messages  # noqa: E402
 
-STAGES = ["data", "sft-thought", "sft-estimator", "rl-thought", "rlmid", "rl-estimator", "export"]
+STAGES = ["data", "sft-thought", "sft-estimator", "rl-thought", "rlmid", "rl-estimator", "export",
+          "sft-estimator-noreason"]
+SINGLE = ("data", "sft-thought", "sft-estimator", "sft-estimator-noreason")  # stages without an iteration
 
 
 def read_jsonl(path):
@@ -94,9 +97,13 @@ def sft_rows(a, model, tok, rows, kind, epochs, out):
                          "lora": "r 16, alpha 32, dropout 0.05, c_attn c_proj c_fc"}}
 
 
-def stage_sft(a, out, kind):
+def stage_sft(a, out, kind, without_r=False):
+    """The cold start of one model. without_r: the ablation's "w/o reasoning" estimator, trained
+    with the cold start's budget on est-v1 without the core-features block (as the app renders
+    est-v1 with reasoning none)."""
     model, tok = lm.load_model(a.model, trainable=True)
-    rec = sft_rows(a, model, tok, train_rows(a, kind), kind, a.sft_epochs, out)
+    rows = [{**r, "reasoning": None} for r in train_rows(a, kind)] if without_r else train_rows(a, kind)
+    rec = sft_rows(a, model, tok, rows, kind, a.sft_epochs, out)
     # A model folder the app loads (merged copy; the adapter stays the training state).
     save_hf_as_demo_onnx(model, tok, os.path.join(out, "model"))
     return rec
@@ -114,7 +121,7 @@ def stage_rl_thought(a, out, k):
     estimator, est_tok = lm.load_model(a.model, adapter(a, estimator_stage(k - 1)), merged=True)
     rows, skipped = rl.prompt_rows(tok, train_rows(a, "thought"), "thought", a.thought_tokens)
     trainer, secs, log = rl.grpo(policy, tok, rows, rl.thought_rewards(estimator, est_tok), os.path.join(out, "trl"),
-                                 a.rl_steps, a.prompts_per_step, a.thought_tokens, a.seed)
+                                 a.rl_steps, a.prompts_per_step, a.thought_tokens, a.rl_lr, a.seed)
     trainer.model.save_pretrained(os.path.join(out, "adapter"))
     return {"prompts": len(rows), "skipped": skipped, "reward_estimator": estimator_stage(k - 1), "log": log,
             **rl.summarize(log, secs), "settings": rl_settings(a, a.thought_tokens)}
@@ -122,7 +129,7 @@ def stage_rl_thought(a, out, k):
 
 def rl_settings(a, max_completion):
     return {"G": rl.G, "steps": a.rl_steps, "prompts_per_step": a.prompts_per_step, "beta": 0.0, "epsilon": 0.2,
-            "loss_type": "bnpo", "scale_rewards": True, "num_iterations": 1, "temperature": 1.0, "lr": 1e-5,
+            "loss_type": "bnpo", "scale_rewards": True, "num_iterations": 1, "temperature": 1.0, "lr": a.rl_lr,
             "max_completion_length": max_completion}
 
 
@@ -153,7 +160,7 @@ def stage_rl_estimator(a, out, k):
     rows, skipped = rl.prompt_rows(tok, read_jsonl(os.path.join(a.work_dir, f"rlmid-{k}", "rows.jsonl")),
                                    "estimator", a.estimator_tokens)
     trainer, secs, log = rl.grpo(model, tok, rows, rl.estimator_rewards(), os.path.join(out, "trl"),
-                                 a.rl_steps, a.prompts_per_step, a.estimator_tokens, a.seed)
+                                 a.rl_steps, a.prompts_per_step, a.estimator_tokens, a.rl_lr, a.seed)
     trainer.model.save_pretrained(os.path.join(out, "adapter"))
     return {"prompts": len(rows), "skipped": skipped, "log": log, **rl.summarize(log, secs),
             "settings": rl_settings(a, a.estimator_tokens)}
@@ -201,15 +208,18 @@ def stage_export(a, out, k):
         save_hf_as_demo_onnx(model, tok, folder)
         lineage = [s for s in records if s in ("data", "sft-" + kind) or (s.startswith(("rl-" + kind + "-", "rlmid-"))
                    and (kind == "estimator" or s.startswith("rl-")) and int(s.rsplit("-", 1)[1]) <= k)]
+        doc = {"model": kind, "base": a.model, "iteration": k, "from_stage": stage,
+               "stages": {s: records[s] for s in lineage}, "heldout": fig}
         with open(os.path.join(folder, "training.json"), "w", encoding="utf-8") as f:
-            json.dump({"model": kind, "base": a.model, "iteration": k, "from_stage": stage,
-                       "stages": {s: records[s] for s in lineage}, "heldout": fig}, f, indent=1, ensure_ascii=False)
+            json.dump(doc, f, indent=1, ensure_ascii=False)
+        with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as f:
+            f.write(card.model_card(doc, f"rolescope-corl-{kind}"))
     return {"out": a.out, "iteration": k, **{key: v for key, v in fig.items() if key != "examples"}}
 
 
 def run_stage(a, stage, k):
     """Runs one stage unless its done.json exists (or --force); writes done.json with its wall time."""
-    name = stage if stage in ("data", "sft-thought", "sft-estimator") else f"{stage}-{k}"
+    name = stage if stage in SINGLE else f"{stage}-{k}"
     out = os.path.join(a.work_dir, name)
     if os.path.exists(os.path.join(out, "done.json")) and not a.force and stage != "export":
         print(f"[{name}] done already ({out}/done.json); --force to redo")
@@ -218,7 +228,8 @@ def run_stage(a, stage, k):
     print(f"[{name}] starting", flush=True)
     t0 = time.perf_counter()
     run = {"data": lambda: stage_data(a, out), "sft-thought": lambda: stage_sft(a, out, "thought"),
-           "sft-estimator": lambda: stage_sft(a, out, "estimator"), "rl-thought": lambda: stage_rl_thought(a, out, k),
+           "sft-estimator": lambda: stage_sft(a, out, "estimator"),
+           "sft-estimator-noreason": lambda: stage_sft(a, out, "estimator", without_r=True), "rl-thought": lambda: stage_rl_thought(a, out, k),
            "rlmid": lambda: stage_rlmid(a, out, k), "rl-estimator": lambda: stage_rl_estimator(a, out, k),
            "export": lambda: stage_export(a, out, k)}[stage]
     rec = {"stage": name, **run(), "wall_s": round(time.perf_counter() - t0, 1), "threads": a.threads, "smoke": a.smoke}
@@ -242,6 +253,7 @@ def parse_args(argv=None):
     p.add_argument("--sft-batch", type=int, default=16)
     p.add_argument("--rlmid-epochs", type=int, default=1)
     p.add_argument("--rl-steps", type=int, default=100)
+    p.add_argument("--rl-lr", type=float, default=5e-5, help="GRPO learning rate (the paper: 1e-5 at 8B)")
     p.add_argument("--prompts-per-step", type=int, default=2, help="x G=8 completions per GRPO step")
     p.add_argument("--thought-tokens", type=int, default=128, help="r's limit (the app's thought budget)")
     p.add_argument("--estimator-tokens", type=int, default=64)

@@ -1,0 +1,243 @@
+"""The paper's estimator ablation on the demo benchmark, with the app's own evaluation (npm run evaluate):
+
+  .venv/bin/python scripts/corl/ablation.py [--pairs 200] [--limit N]
+
+writes docs/corl/ablation.json and the tables of docs/corl/ablation.md. Estimators and where r comes from:
+
+  full          the bundled CoRL estimator, r written by the bundled CoRL thought policy (reasoning generate)
+  wo_corl       the cold-start (SFT only) estimator, r written by the cold-start thought policy ("w/o CoRL")
+  wo_reasoning  an estimator trained with the cold start's budget on est-v1 without r ("w/o reasoning")
+  base          the untrained base model (rolescope-tiny-multi) on est-v1 without r: where training started
+  empty_r       the CoRL estimator with an empty r (the core-features heading, nothing under it)
+  other_r       the CoRL estimator with the CoRL thought policy's r of another sample of the same category
+  r_star        the CoRL estimator with the cold-start target r* built from each sample's golden response:
+                a ceiling, since it sees y*, never a thing a thought policy could write
+
+For each: the estimator's perplexity of the golden responses per category and shift family with
+its 95% bootstrap interval, and R-EMID of the bundled role-play policies per family. Added: the
+GRPO reward curves of the thought policy and the estimator, and the held-out (valid split)
+figures the exports wrote. The trained models come from train.py's stages under --work-dir; each
+evaluation is cached by npm run evaluate, so an interrupted ablation resumes.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hf_model import REPO  # noqa: E402
+from targets import cold_start_target  # noqa: E402
+
+CORL_ESTIMATOR, CORL_THOUGHT = "rolescope-corl-estimator", "rolescope-corl-thought"
+DEMO_BENCHMARK = os.path.join(REPO, "public", "data", "demo-benchmark.json")
+# Stage folder (under --work-dir) of each model the ablation loads as folder:<name>.
+FOLDERS = {"sft-estimator": "sft-estimator/model", "sft-thought": "sft-thought/model",
+           "noreason-estimator": "sft-estimator-noreason/model"}
+PAPER_ID_PERPLEXITY = {"full": 4.85, "wo_corl": 5.46, "wo_reasoning": 6.27}
+
+
+def configurations():
+    """name -> (evaluate arguments, benchmark variant or None, what it is)."""
+    gen = ["--reasoning", "generate"]
+    return {
+        "full": (["--scorer", CORL_ESTIMATOR, "--thought", CORL_THOUGHT] + gen, None,
+                 "CoRL estimator, r from the CoRL thought policy"),
+        "wo_corl": (["--scorer", "folder:sft-estimator", "--thought", "folder:sft-thought"] + gen, None,
+                    "cold-start (SFT) estimator, r from the cold-start thought policy"),
+        "wo_reasoning": (["--scorer", "folder:noreason-estimator", "--template", "est-v1", "--reasoning", "none"], None,
+                         "estimator trained with the cold start's budget without r"),
+        "base": (["--scorer", "rolescope-tiny-multi", "--template", "est-v1", "--reasoning", "none"], None,
+                 "the untrained base model, est-v1 without r"),
+        "empty_r": (["--scorer", CORL_ESTIMATOR, "--reasoning", "file"], "empty",
+                    "CoRL estimator, empty r"),
+        "other_r": (["--scorer", CORL_ESTIMATOR, "--reasoning", "file"], "other",
+                    "CoRL estimator, the CoRL thought policy's r of another sample"),
+        "r_star": (["--scorer", CORL_ESTIMATOR, "--reasoning", "file"], "r_star",
+                   "CoRL estimator, the cold-start target r* (built from y*: a ceiling)"),
+    }
+
+
+def example_of(sample):
+    """A benchmark sample in the trainer's example shape (prompts.py / targets.py)."""
+    dialogue = [{"role": "user", "text": t["user_query"]} if "user_query" in t else
+                {"role": "agent", "text": t["agent_response"]} for t in sample["dialogue_context"]]
+    return {"user_persona": sample["user_persona"], "agent_character": sample["agent_character"], "dialogue": dialogue}
+
+
+def benchmark_variant(bench, kind, full_reasoning, limit):
+    """The benchmark with an r on every sample: empty, another sample's (the next of the run's
+    samples in its category, cyclically, as the full run's thought policy wrote it; samples past
+    --limit are not run and get an empty r) or r* from the sample's own golden response."""
+    out = json.loads(json.dumps(bench))
+    for key, samples in out.items():
+        if key in ("meta", "categories"):
+            continue
+        used = min(len(samples), limit or len(samples))
+        for i, s in enumerate(samples):
+            if kind == "empty" or (kind == "other" and i >= used):
+                s["r"] = ""
+            elif kind == "other":
+                s["r"] = full_reasoning[str(samples[(i + 1) % used]["sample_ID"])]
+            else:
+                s["r"] = cold_start_target(example_of(s), s["agent_golden_response"])
+    return out
+
+
+def link_folders(a):
+    models = os.path.join(a.work_dir, "ablation", "models")
+    os.makedirs(models, exist_ok=True)
+    for name, rel in FOLDERS.items():
+        src, dst = os.path.join(a.work_dir, rel), os.path.join(models, name)
+        if not os.path.isdir(src):
+            sys.exit(f"{src} is missing: run scripts/corl/train.py's stages first (scripts/corl/README.md)")
+        if not os.path.islink(dst):
+            os.symlink(src, dst)
+    return models
+
+
+def evaluate(a, name, args, bench_file, models):
+    out = os.path.join(a.work_dir, "ablation", f"{name}.json")
+    cmd = ["npx", "tsx", "scripts/evaluate.ts", "--bench", bench_file, "--model-folders", models, "--no-bound",
+           "--pairs", str(a.pairs), "--seed", str(a.seed), "--bootstrap", str(a.bootstrap), "--out", out] + args
+    if a.limit:
+        cmd += ["--limit", str(a.limit)]
+    print(f"[{name}] {' '.join(cmd)}", flush=True)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL if a.quiet else None)
+    with open(out, encoding="utf-8") as f:
+        return json.load(f), time.perf_counter() - t0
+
+
+def figures(results, bench):
+    """Golden perplexity per category and family (the same for every policy: taken from the
+    first), R-EMID per policy and family."""
+    first = results["rows"][0]["policy"]
+    categories = {r["category"]: {"family": bench["categories"].get(r["category"], {}).get("family") or r["shift"],
+                                  "ppl": r.get("goldPerplexity"), "ci": r.get("goldPerplexityCi"), "n": r["n"]}
+                  for r in results["rows"] if r["policy"] == first}
+    families = {f["family"]: {"ppl": f.get("goldPerplexity"), "ci": f.get("goldPerplexityCi"), "n": f["n"]}
+                for f in results["families"] if f["policy"] == first}
+    remid = {}
+    for f in results["families"]:
+        remid.setdefault(f["policy"], {})[f["family"]] = {"remid": f["remid"], "ci": f["remidCi"]}
+    return {"gold_perplexity": {"categories": categories, "families": families}, "remid": remid}
+
+
+def reward_curves(a):
+    curves = {}
+    for stage in sorted(os.listdir(a.work_dir)):
+        done = os.path.join(a.work_dir, stage, "done.json")
+        if stage.startswith(("rl-thought-", "rl-estimator-")) and os.path.exists(done):
+            rec = json.load(open(done, encoding="utf-8"))
+            curves[stage] = {"s_per_step": rec.get("s_per_step"), "steps": [
+                {k.replace("rewards/", "").replace("/mean", ""): v for k, v in h.items()
+                 if k == "step" or k == "reward" or (k.startswith("rewards/") and k.endswith("/mean"))}
+                for h in rec["log"]]}
+    return curves
+
+
+def heldout(a):
+    out = {}
+    for stage in ("export-0", "export-2"):
+        done = os.path.join(a.work_dir, stage, "done.json")
+        if os.path.exists(done):
+            rec = json.load(open(done, encoding="utf-8"))
+            out[stage] = {k: rec[k] for k in rec if k.startswith(("ppl_", "thought_rewards", "heldout", "estimator",
+                                                                    "thought"))}
+    return out
+
+
+def fmt_ci(v, ci, digits=2):
+    """A value with its interval; a dash for a value that could not be computed (null in the file)."""
+    if v is None:
+        return "–"
+    if not ci or None in ci:
+        return f"{v:.{digits}f}"
+    return f"{v:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+
+
+def markdown(doc):
+    """The tables of docs/corl/ablation.md, from ablation.json."""
+    configs = doc["configurations"]
+    cats = [c for c, v in next(iter(configs.values()))["gold_perplexity"]["categories"].items()
+            if v["family"] == "in-distribution"]
+    fams = [f for f in ("user", "character", "dialogue") if f in next(iter(configs.values()))["gold_perplexity"]["families"]]
+    lines = ["# Estimator ablation: golden-response perplexity and R-EMID per estimator", "",
+             f"Generated by `{doc['command']}` on {doc['date']} ({doc['settings']['pairs']} mismatched pairs per "
+             f"category, {doc['settings']['bootstrap']} bootstrap replicates, seed {doc['settings']['seed']}, "
+             f"{doc['settings']['limit'] or 'all'} samples per category). Lower perplexity is a better estimator; "
+             "brackets are 95% bootstrap intervals. What it means: [CoRL](README.md).", "",
+             "## Perplexity of the golden responses", "",
+             "| estimator | " + " | ".join([f"ID: {c}" for c in cats] + fams) + " |",
+             "| --- | " + " | ".join("---" for _ in cats + fams) + " |"]
+    for name, c in configs.items():
+        gp = c["gold_perplexity"]
+        cells = [fmt_ci(gp["categories"][k]["ppl"], gp["categories"][k]["ci"]) for k in cats]
+        cells += [fmt_ci(gp["families"][f]["ppl"], gp["families"][f]["ci"]) for f in fams]
+        lines.append(f"| {name}: {c['description']} | " + " | ".join(cells) + " |")
+    lines += ["", "## R-EMID of the bundled policies (nats per token)", "",
+              "| estimator | policy | " + " | ".join(fams) + " |", "| --- | --- | " + " | ".join("---" for _ in fams) + " |"]
+    for name, c in configs.items():
+        for policy, by_family in c["remid"].items():
+            cells = [fmt_ci(by_family[f]["remid"], by_family[f]["ci"], 3) if f in by_family else "–" for f in fams]
+            lines.append(f"| {name} | {policy} | " + " | ".join(cells) + " |")
+    lines += ["", "## GRPO rewards (mean of the first and last quarter of the steps)", "",
+              "| stage | s per step | rewards, first quarter | rewards, last quarter |", "| --- | --- | --- | --- |"]
+    for stage, curve in doc["reward_curves"].items():
+        steps = curve["steps"]
+        q = max(1, len(steps) // 4)
+        keys = [k for k in steps[0] if k != "step"] if steps else []
+        mean = lambda part, k: sum(h[k] for h in part) / len(part)  # noqa: E731
+        first = ", ".join(f"{k} {mean(steps[:q], k):.3f}" for k in keys)
+        last = ", ".join(f"{k} {mean(steps[-q:], k):.3f}" for k in keys)
+        lines.append(f"| {stage} | {curve['s_per_step']:.1f} | {first} | {last} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--work-dir", default=os.path.join(REPO, ".cache", "corl"))
+    p.add_argument("--out-dir", default=os.path.join(REPO, "docs", "corl"))
+    p.add_argument("--pairs", type=int, default=200)
+    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--limit", type=int)
+    p.add_argument("--only", help="comma-separated configuration names (default: all)")
+    p.add_argument("--quiet", action="store_true", help="hide npm run evaluate's report")
+    a = p.parse_args()
+    a.work_dir = os.path.abspath(a.work_dir)
+    models = link_folders(a)
+    bench = json.load(open(DEMO_BENCHMARK, encoding="utf-8"))
+    wanted = a.only.split(",") if a.only else list(configurations())
+    doc = {"command": "python scripts/corl/ablation.py" + (f" --pairs {a.pairs}" if a.pairs != 200 else "")
+           + (f" --limit {a.limit}" if a.limit else ""), "date": time.strftime("%Y-%m-%d"),
+           "settings": {"pairs": a.pairs, "bootstrap": a.bootstrap, "seed": a.seed, "limit": a.limit,
+                        "benchmark": "public/data/demo-benchmark.json", "bound": False},
+           "paper_id_perplexity": PAPER_ID_PERPLEXITY, "configurations": {}}
+    full_reasoning = None
+    for name, (args, variant, description) in configurations().items():
+        if name not in wanted and not (name == "full" and "other_r" in wanted):
+            continue
+        bench_file = DEMO_BENCHMARK
+        if variant:
+            bench_file = os.path.join(a.work_dir, "ablation", f"bench-{variant}.json")
+            with open(bench_file, "w", encoding="utf-8") as f:
+                json.dump(benchmark_variant(bench, variant, full_reasoning, a.limit), f, ensure_ascii=False)
+        results, secs = evaluate(a, name, args, bench_file, models)
+        if name == "full":
+            full_reasoning = results["reasoning"]
+        doc["configurations"][name] = {"description": description, "arguments": args, "wall_s": round(secs, 1),
+                                       **figures(results, bench)}
+    doc["reward_curves"], doc["heldout_valid"] = reward_curves(a), heldout(a)
+    os.makedirs(a.out_dir, exist_ok=True)
+    with open(os.path.join(a.out_dir, "ablation.json"), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+    with open(os.path.join(a.out_dir, "ablation.md"), "w", encoding="utf-8") as f:
+        f.write(markdown(doc))
+    print(f"wrote {a.out_dir}/ablation.json and ablation.md")
+
+
+if __name__ == "__main__":
+    main()
