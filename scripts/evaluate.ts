@@ -12,7 +12,8 @@
  * default the current directory; the app names folders picked from disk the same way). Every
  * score and generation is cached on disk, so an interrupted run resumes where it stopped.
  * --reasoning file takes r from the benchmark; generate has the --thought model (default: the
- * scorer) write r from x alone (template th-v1). Reasoning needs the est-v1 template, which is
+ * scorer) write r from x alone (template th-v1). With --scorer rolescope-corl-estimator, reasoning
+ * defaults to generate and the thought model to rolescope-corl-thought, the pair CoRL trained. Reasoning needs the est-v1 template, which is
  * then the default; the default otherwise is rp-v1 for bundled scorers and est-v1 for Hub ones.
  * The upper bound (docs/method.md section 4) is computed with --encoder (default the bundled
  * multilingual model's input embeddings); --h-hat replaces the estimate of Ĥ; --no-bound skips it.
@@ -54,6 +55,8 @@ import { printReport, progressPrinter } from './lib/evaluate-report.js';
 const DEFAULT_POLICIES = ['rolescope-tiny-en', 'rolescope-tiny-multi'];
 const DEFAULT_SCORER = 'rolescope-tiny-multi';
 const DEFAULT_ENCODER = 'input-embeddings:rolescope-tiny-multi';
+const CORL_ESTIMATOR = 'rolescope-corl-estimator';
+const CORL_THOUGHT = 'rolescope-corl-thought';
 
 /** `input-embeddings:<bundled model>` or `hub:<owner/name>`. */
 function encoderOption(name: string): EncoderRef {
@@ -170,8 +173,14 @@ async function readImportedResponses(
 /** The scorer, thought model, encoder and settings the options ask for; throws on a malformed value. */
 function runPlan(values: Options, limit: number | undefined) {
   const scorer = values.scorer ?? DEFAULT_SCORER;
-  const reasoning = oneOf<ReasoningMode>(values.reasoning ?? 'none', 'reasoning', ['none', 'file', 'generate']);
-  const thought = reasoning === 'generate' ? (values.thought ?? scorer) : undefined;
+  // The CoRL estimator was trained to score after its thought policy's r: that is its default.
+  const corl = scorer === CORL_ESTIMATOR;
+  const reasoning = oneOf<ReasoningMode>(values.reasoning ?? (corl ? 'generate' : 'none'), 'reasoning', [
+    'none',
+    'file',
+    'generate',
+  ]);
+  const thought = reasoning === 'generate' ? (values.thought ?? (corl ? CORL_THOUGHT : scorer)) : undefined;
   if (values.thought !== undefined && thought === undefined) throw new Error('--thought needs --reasoning generate');
   // rp-v1 has no place for r, so reasoning defaults to est-v1 (and refuses an explicit rp-v1).
   const template = oneOf(

@@ -1,10 +1,12 @@
 /**
- * How much each bundled model uses the context, on the demo benchmark: for every category, the
- * paired margin s(x_i, y_i) − s(x_{i+1}, y_i) of golden responses (mean per-token log-prob under
- * their own context minus under the next sample's context), with its standard error. This is the
- * reference MI estimator on the golden responses with one mismatched context per sample, measured
- * with the app's own engine (the model cards' margins come from the training script's PyTorch
- * evaluation on other test samples).
+ * How much each bundled role-play model uses the context, on the demo benchmark: for every
+ * category, the paired margin s(x_i, y_i) − s(x_{i+1}, y_i) of golden responses (mean per-token
+ * log-prob under their own context minus under the next sample's context), with its standard
+ * error. This is the reference MI estimator on the golden responses with one mismatched context
+ * per sample, measured with the app's own engine (the model cards' margins come from the training
+ * script's PyTorch evaluation on other test samples). The contexts use the role-play prompt
+ * (rp-v1), which only the role-play models were trained on: the CoRL estimator and thought policy
+ * are measured only when named.
  *   npx tsx scripts/measure-context-margin.ts [model-id ...]
  */
 import { readFile } from 'node:fs/promises';
@@ -19,7 +21,7 @@ const { benchmark } = result;
 const models =
   process.argv.slice(2).length > 0
     ? process.argv.slice(2)
-    : (await describeBundledModels(BUNDLED_MODELS_DIR)).models.map((m) => m.id);
+    : (await describeBundledModels(BUNDLED_MODELS_DIR)).models.filter((m) => m.role === 'role-play').map((m) => m.id);
 
 for (const id of models) {
   const service = createNodeModelService();

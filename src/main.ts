@@ -95,10 +95,10 @@ mount(App, {
   },
 });
 // Offline use (the header's badge shows progress): only the built app has a service worker. It is
-// registered once the first screen has its model, so that precaching 56 MiB does not compete with
-// the first model download for the network.
+// registered once the first screen has its model, so that precaching about 84 MiB does not
+// compete with the first model download for the network.
 void state.start().finally(() => {
   if (import.meta.env.PROD) void registerServiceWorker(`${import.meta.env.BASE_URL}sw.js`);
 });
-// The run panel's default policies and estimator: every bundled model, the last one scoring.
-void fetchJson<BundledManifest>('models/manifest.json').then((m) => run.init(m.models.map((model) => model.id)));
+// The run panel's default policies and estimator: the bundled role-play models, the last one scoring.
+void fetchJson<BundledManifest>('models/manifest.json').then((m) => run.init(m.models));

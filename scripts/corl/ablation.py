@@ -27,8 +27,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_model import REPO  # noqa: E402
 from targets import cold_start_target  # noqa: E402
+
+# The standard library only (and targets.py): its helpers are unit-tested without torch.
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 CORL_ESTIMATOR, CORL_THOUGHT = "rolescope-corl-estimator", "rolescope-corl-thought"
 DEMO_BENCHMARK = os.path.join(REPO, "public", "data", "demo-benchmark.json")
@@ -234,8 +236,10 @@ def main():
     os.makedirs(a.out_dir, exist_ok=True)
     with open(os.path.join(a.out_dir, "ablation.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)
-    with open(os.path.join(a.out_dir, "ablation.md"), "w", encoding="utf-8") as f:
+    md = os.path.join(a.out_dir, "ablation.md")
+    with open(md, "w", encoding="utf-8") as f:
         f.write(markdown(doc))
+    subprocess.run(["npx", "prettier", "--write", md], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     print(f"wrote {a.out_dir}/ablation.json and ablation.md")
 
 

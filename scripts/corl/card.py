@@ -10,6 +10,8 @@ PURPOSE = {
                   "reasoning r (est-v1 prompt, the response after `## Agent Response`). R-EMID is computed "
                   "with it and its thought policy writing r (reasoning `generate`)."),
 }
+BASE_NOTE = {"rolescope-tiny-multi": " (the bundled multilingual demo model, 3.4M parameters)",
+             "rolescope-tiny-en": " (the bundled English demo model, 3.4M parameters)"}
 STAGE_TEXT = {
     "data": "training rows from the valid split only; a disjoint held-out slice of the same split",
     "sft-thought": "cold start: SFT of x -> r*, the target built from each training sample's golden reply",
@@ -49,8 +51,8 @@ def model_card(doc, model_id):
     kind, fig = doc["model"], doc["heldout"]
     total_s = sum(rec.get("wall_s", 0) for rec in doc["stages"].values())
     lines = [f"# {model_id}", "",
-             f"Bundled with Rolescope: {PURPOSE[kind]} Base: `{doc['base']}` (the bundled multilingual demo "
-             f"model, 3.4M parameters) with LoRA adapters merged into its weights; CoRL iteration {doc['iteration']} "
+             f"Bundled with Rolescope: {PURPOSE[kind]} Base: `{doc['base']}`"
+             f"{BASE_NOTE.get(doc['base'], '')} with LoRA adapters merged into its weights; CoRL iteration {doc['iteration']} "
              f"(stage `{doc['from_stage']}`). Trained on a 2-core CPU; the method and its limits at this scale are "
              "in the repository's `docs/corl/README.md`.", "",
              "## Data", "",

@@ -7,34 +7,67 @@ SFT loss covers the assistant content and its `<|im_end|>` (so the model learns 
 golden response is scored on y*'s own tokens only, not the `## Agent Response\\n` prefix.
 """
 import math
+import os
 import random
 import time
 
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
-from transformers import get_cosine_schedule_with_warmup
+from transformers import AutoModelForCausalLM, AutoTokenizer, get_cosine_schedule_with_warmup
 
 from hf_model import load_demo_as_hf
 from prompts import ESTIMATOR_RESPONSE_PREFIX, drop_oldest_turns, estimator_messages, js_trim
 
-WINDOW = 512  # the demo models' positions
-END = "<|im_end|>"
+DEMO_MODELS = ("rolescope-tiny-en", "rolescope-tiny-multi")
+WINDOW = 512  # the demo models' positions; set_window for a larger base
+END = "<|im_end|>"  # ChatML's end of turn: the demo models' and Qwen's
 REPETITION_PENALTY = 1.05  # the app's, for policies and thought models alike
 
 
-def lora_config():
+def set_window(tokens):
+    global WINDOW
+    WINDOW = tokens
+
+
+def is_demo(base):
+    return base in DEMO_MODELS
+
+
+def device():
+    """This process's GPU (one per process under accelerate), else the CPU."""
+    return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if torch.cuda.is_available() else torch.device("cpu")
+
+
+def lora_config(base):
     # The paper: rank 16, alpha 32, dropout 0.05 on all linear layers. GPT-2's linear layers are
     # Conv1D (c_attn, c_proj of attention and MLP, c_fc), stored [in, out], hence fan_in_fan_out.
-    return LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules=["c_attn", "c_proj", "c_fc"],
-                      fan_in_fan_out=True, task_type="CAUSAL_LM")
+    if is_demo(base):
+        return LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules=["c_attn", "c_proj", "c_fc"],
+                          fan_in_fan_out=True, task_type="CAUSAL_LM")
+    return LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear", task_type="CAUSAL_LM")
+
+
+def load_base(base):
+    """A bundled demo model by id (as transformers GPT-2), or a local Hugging Face checkpoint folder
+    with a ChatML chat template (e.g. Qwen3-8B), in bf16 on a GPU, fp32 on the CPU."""
+    if is_demo(base):
+        return load_demo_as_hf(base)
+    tok = AutoTokenizer.from_pretrained(base)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    tok.model_input_names = ["input_ids", "attention_mask"]  # generate() refuses token_type_ids
+    dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(base, torch_dtype=dtype).to(device())
+    model.generation_config.update(do_sample=False, pad_token_id=tok.pad_token_id)
+    return model.eval(), tok
 
 
 def load_model(base, adapter=None, trainable=False, merged=False):
-    """The base demo model with a LoRA adapter: a fresh one (adapter None, trainable), a saved one
+    """The base model with a LoRA adapter: a fresh one (adapter None, trainable), a saved one
     to train further, or a saved one merged for frozen use (scoring, generation)."""
-    model, tok = load_demo_as_hf(base)
+    model, tok = load_base(base)
     if adapter is None:
-        return (get_peft_model(model, lora_config()) if trainable else model), tok
+        return (get_peft_model(model, lora_config(base)) if trainable else model), tok
     model = PeftModel.from_pretrained(model, adapter, is_trainable=trainable)
     if merged:
         model = model.merge_and_unload()
@@ -110,7 +143,8 @@ def sft(model, tok, items, epochs, batch_size, lr=2e-4, max_steps=None, seed=0, 
         for i in range(0, len(order), batch_size):
             if step >= total:
                 break
-            ids, att, labels = _batch([items[j] for j in order[i:i + batch_size]], tok.pad_token_id)
+            ids, att, labels = (t.to(model.device) for t in _batch([items[j] for j in order[i:i + batch_size]],
+                                                                    tok.pad_token_id))
             loss = model(input_ids=ids, attention_mask=att, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 0.3)
@@ -129,7 +163,7 @@ def span_logprobs(model, tok, items, batch_size=16):
     out = []
     for i in range(0, len(items), batch_size):
         chunk = items[i:i + batch_size]
-        ids, att, labels = _batch(chunk, tok.pad_token_id)
+        ids, att, labels = (t.to(model.device) for t in _batch(chunk, tok.pad_token_id))
         logp = torch.log_softmax(model(input_ids=ids, attention_mask=att).logits[:, :-1].float(), -1)
         tgt = ids[:, 1:]
         lp = logp.gather(-1, tgt.unsqueeze(-1)).squeeze(-1)
@@ -168,7 +202,7 @@ def greedy(model, tok, prompts, max_new_tokens, batch_size=16):
     also touches the pad token, which is not the end token), cut at <|im_end|>."""
     tok.padding_side, out = "left", []
     for i in range(0, len(prompts), batch_size):
-        enc = tok(prompts[i:i + batch_size], return_tensors="pt", padding=True)
+        enc = tok(prompts[i:i + batch_size], return_tensors="pt", padding=True).to(model.device)
         gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
                              repetition_penalty=REPETITION_PENALTY, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
         out += tok.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)

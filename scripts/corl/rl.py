@@ -14,6 +14,8 @@ system prompt and persona first. The role-play columns ride along for the reward
 """
 import time
 
+import torch
+
 from datasets import Dataset
 from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
@@ -56,7 +58,8 @@ def prompt_rows(tok, rows, kind, max_completion):
 def grpo(model, tok, rows, reward_funcs, out_dir, steps, prompts_per_step, max_completion, lr, seed=0):
     """Runs GRPO for `steps` optimisation steps; returns (trainer, per-step seconds, log)."""
     cfg = GRPOConfig(
-        output_dir=out_dir, report_to="none", use_cpu=True, save_strategy="no", logging_steps=1,
+        output_dir=out_dir, report_to="none", use_cpu=not torch.cuda.is_available(),
+        bf16=torch.cuda.is_available(), save_strategy="no", logging_steps=1,
         disable_tqdm=True, seed=seed, max_steps=steps, learning_rate=lr,
         per_device_train_batch_size=G * prompts_per_step, gradient_accumulation_steps=1,
         num_generations=G, max_prompt_length=lm.WINDOW - max_completion, max_completion_length=max_completion,

@@ -65,7 +65,7 @@ def x_of(row):
 
 def stage_data(a, out):
     """A seeded training subsample and a disjoint held-out slice of the valid split's examples."""
-    examples = data.training_examples(data.load_training_dialogues(a.model))
+    examples = data.training_examples(data.load_training_dialogues(a.data_from))
     picked = random.Random(a.seed).sample(range(len(examples)), min(len(examples), a.max_examples + a.heldout))
     splits = {"train": sorted(picked[:a.max_examples]), "heldout": sorted(picked[a.max_examples:])}
     for name, idx in splits.items():
@@ -73,7 +73,7 @@ def stage_data(a, out):
         thought, estimator = data.rows([examples[i] for i in idx])
         write_jsonl(os.path.join(out, name, "thought.jsonl"), thought)
         write_jsonl(os.path.join(out, name, "estimator.jsonl"), estimator)
-    return {"model": a.model, "split": data.TRAINING_SPLIT, "seed": a.seed, "examples_in_split": len(examples),
+    return {"model": a.data_from, "split": data.TRAINING_SPLIT, "seed": a.seed, "examples_in_split": len(examples),
             "train": len(splits["train"]), "heldout": len(splits["heldout"])}
 
 
@@ -104,8 +104,8 @@ def stage_sft(a, out, kind, without_r=False):
     model, tok = lm.load_model(a.model, trainable=True)
     rows = [{**r, "reasoning": None} for r in train_rows(a, kind)] if without_r else train_rows(a, kind)
     rec = sft_rows(a, model, tok, rows, kind, a.sft_epochs, out)
-    # A model folder the app loads (merged copy; the adapter stays the training state).
-    save_hf_as_demo_onnx(model, tok, os.path.join(out, "model"))
+    if lm.is_demo(a.model):  # a model folder the app loads (merged copy; the adapter stays the training state)
+        save_hf_as_demo_onnx(model, tok, os.path.join(out, "model"))
     return rec
 
 
@@ -122,9 +122,20 @@ def stage_rl_thought(a, out, k):
     rows, skipped = rl.prompt_rows(tok, train_rows(a, "thought"), "thought", a.thought_tokens)
     trainer, secs, log = rl.grpo(policy, tok, rows, rl.thought_rewards(estimator, est_tok), os.path.join(out, "trl"),
                                  a.rl_steps, a.prompts_per_step, a.thought_tokens, a.rl_lr, a.seed)
-    trainer.model.save_pretrained(os.path.join(out, "adapter"))
+    save_adapter(trainer, out)
     return {"prompts": len(rows), "skipped": skipped, "reward_estimator": estimator_stage(k - 1), "log": log,
             **rl.summarize(log, secs), "settings": rl_settings(a, a.thought_tokens)}
+
+
+def main_process():
+    """Under accelerate every GPU runs this script; only the first writes files."""
+    return int(os.environ.get("RANK", 0)) == 0
+
+
+def save_adapter(trainer, out):
+    trainer.accelerator.wait_for_everyone()
+    if main_process():
+        trainer.model.save_pretrained(os.path.join(out, "adapter"))
 
 
 def rl_settings(a, max_completion):
@@ -161,7 +172,7 @@ def stage_rl_estimator(a, out, k):
                                    "estimator", a.estimator_tokens)
     trainer, secs, log = rl.grpo(model, tok, rows, rl.estimator_rewards(), os.path.join(out, "trl"),
                                  a.rl_steps, a.prompts_per_step, a.estimator_tokens, a.rl_lr, a.seed)
-    trainer.model.save_pretrained(os.path.join(out, "adapter"))
+    save_adapter(trainer, out)
     return {"prompts": len(rows), "skipped": skipped, "log": log, **rl.summarize(log, secs),
             "settings": rl_settings(a, a.estimator_tokens)}
 
@@ -192,6 +203,16 @@ def heldout_figures(a, k):
     return fig
 
 
+def save_model(a, model, tok, folder):
+    """The app's ONNX layout for a demo base; a merged Hugging Face checkpoint for any other (to be
+    exported to ONNX by the model exporter, docs/corl/README.md)."""
+    if lm.is_demo(a.model):
+        save_hf_as_demo_onnx(model, tok, folder)
+    else:
+        model.save_pretrained(folder)
+        tok.save_pretrained(folder)
+
+
 def stage_export(a, out, k):
     if not a.out:
         sys.exit("export needs --out DIR")
@@ -205,7 +226,7 @@ def stage_export(a, out, k):
     for kind, stage in [("thought", thought_stage(k)), ("estimator", estimator_stage(k))]:
         model, tok = lm.load_model(a.model, adapter(a, stage), merged=True)
         folder = os.path.join(a.out, kind)
-        save_hf_as_demo_onnx(model, tok, folder)
+        save_model(a, model, tok, folder)
         lineage = [s for s in records if s in ("data", "sft-" + kind) or (s.startswith(("rl-" + kind + "-", "rlmid-"))
                    and (kind == "estimator" or s.startswith("rl-")) and int(s.rsplit("-", 1)[1]) <= k)]
         doc = {"model": kind, "base": a.model, "iteration": k, "from_stage": stage,
@@ -229,10 +250,13 @@ def run_stage(a, stage, k):
     t0 = time.perf_counter()
     run = {"data": lambda: stage_data(a, out), "sft-thought": lambda: stage_sft(a, out, "thought"),
            "sft-estimator": lambda: stage_sft(a, out, "estimator"),
-           "sft-estimator-noreason": lambda: stage_sft(a, out, "estimator", without_r=True), "rl-thought": lambda: stage_rl_thought(a, out, k),
+           "sft-estimator-noreason": lambda: stage_sft(a, out, "estimator", without_r=True),
+           "rl-thought": lambda: stage_rl_thought(a, out, k),
            "rlmid": lambda: stage_rlmid(a, out, k), "rl-estimator": lambda: stage_rl_estimator(a, out, k),
            "export": lambda: stage_export(a, out, k)}[stage]
     rec = {"stage": name, **run(), "wall_s": round(time.perf_counter() - t0, 1), "threads": a.threads, "smoke": a.smoke}
+    if not main_process():
+        return
     with open(os.path.join(out, "done.json"), "w", encoding="utf-8") as f:
         json.dump(rec, f, indent=1, ensure_ascii=False)
     print(f"[{name}] done in {rec['wall_s']:.1f} s", flush=True)
@@ -244,7 +268,11 @@ def parse_args(argv=None):
     p.add_argument("--iteration", type=int, help="rl-thought/rlmid/rl-estimator: 1 or 2; export: default 2")
     p.add_argument("--work-dir")
     p.add_argument("--out", help="export: the folder for thought/ and estimator/")
-    p.add_argument("--model", default="rolescope-tiny-multi", choices=["rolescope-tiny-en", "rolescope-tiny-multi"])
+    p.add_argument("--model", default="rolescope-tiny-multi",
+                   help="the base: a bundled demo model id, or a local Hugging Face checkpoint folder (e.g. Qwen3-8B)")
+    p.add_argument("--data-from", default="rolescope-tiny-multi", choices=list(lm.DEMO_MODELS),
+                   help="whose training data (valid files) the data stage reads")
+    p.add_argument("--window", type=int, default=512, help="prompt + completion tokens (the demo models' 512)")
     p.add_argument("--max-examples", type=int, default=2000)
     p.add_argument("--heldout", type=int, default=200)
     p.add_argument("--seed", type=int, default=1234)
@@ -271,6 +299,7 @@ def parse_args(argv=None):
 def main():
     a, p = parse_args()
     torch.set_num_threads(a.threads)
+    lm.set_window(a.window)
     torch.manual_seed(a.seed)
     if a.stage == "all":
         plan = [("data", 0), ("sft-thought", 0), ("sft-estimator", 0)]

@@ -10,6 +10,7 @@ import {
   type BundledManifest,
   type BundledModelEntry,
   type BundledModelFile,
+  type BundledModelRole,
 } from '../../src/core/index.js';
 
 /** The files transformers.js reads for a bundled fp32 model. */
@@ -21,17 +22,34 @@ export const MODEL_FILES = [
   'onnx/model.onnx',
 ] as const;
 
-const DESCRIPTIONS: Record<string, { name: string; description: string }> = {
+/** Each known folder's name, description and role; any other folder is a role-play model named by its id. */
+const DESCRIPTIONS: Record<string, { name: string; description: string; role: BundledModelRole }> = {
   'rolescope-tiny-en': {
     name: 'Rolescope tiny (English)',
     description: 'A small GPT-2-style role-play model trained on English persona dialogues only.',
+    role: 'role-play',
   },
   'rolescope-tiny-multi': {
     name: 'Rolescope tiny (multilingual)',
     description:
       'The same architecture trained on English plus Chinese, Japanese, Korean, French, Italian and Indonesian dialogues.',
+    role: 'role-play',
+  },
+  'rolescope-corl-estimator': {
+    name: 'Rolescope CoRL estimator',
+    description:
+      'Scores responses after the reasoning r (est-v1 prompt); trained from rolescope-tiny-multi with co-evolving RL (CoRL) on the valid split.',
+    role: 'corl-estimator',
+  },
+  'rolescope-corl-thought': {
+    name: 'Rolescope CoRL thought policy',
+    description: 'Writes the reasoning r (th-v1 prompt) for the CoRL estimator; trained with it.',
+    role: 'corl-thought',
   },
 };
+
+/** The English model first (the demo's default), then the other role-play models, then the rest, each by id. */
+const ORDER = (m: BundledModelEntry): number => (m.id === 'rolescope-tiny-en' ? 0 : m.role === 'role-play' ? 1 : 2);
 
 export async function describeBundledModels(modelsDir: string): Promise<BundledManifest> {
   const folders = (await readdir(modelsDir, { withFileTypes: true }))
@@ -46,12 +64,9 @@ export async function describeBundledModels(modelsDir: string): Promise<BundledM
       const bytes = await readFile(full);
       files[file] = { sha256: await sha256Hex(bytes), bytes: (await stat(full)).size };
     }
-    const text = DESCRIPTIONS[id] ?? { name: id, description: '' };
+    const text = DESCRIPTIONS[id] ?? { name: id, description: '', role: 'role-play' };
     models.push({ id, ...text, dtype: 'fp32', files, filesHash: await filesHash(files) });
   }
-  // The English model first: it is the demo's default.
-  models.sort((a, b) =>
-    a.id === 'rolescope-tiny-en' ? -1 : b.id === 'rolescope-tiny-en' ? 1 : a.id.localeCompare(b.id),
-  );
+  models.sort((a, b) => ORDER(a) - ORDER(b) || a.id.localeCompare(b.id));
   return { version: 1, models };
 }

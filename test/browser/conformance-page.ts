@@ -3,16 +3,20 @@
  * fixture's wasm heap (which never shrinks) cannot leave the next without room.
  */
 import * as Comlink from 'comlink';
-import type { ConformanceRunner } from './conformance-types.js';
+import type { ConformanceApi } from './conformance-types.js';
 
-const run: ConformanceRunner = async (...args) => {
+async function inWorker<T>(call: (worker: Comlink.Remote<ConformanceApi>) => Promise<T>): Promise<T> {
   const worker = new Worker(new URL('./conformance.worker.ts', import.meta.url), { type: 'module' });
   try {
-    return await Comlink.wrap<{ run: ConformanceRunner }>(worker).run(...args);
+    return await call(Comlink.wrap<ConformanceApi>(worker));
   } finally {
     worker.terminate();
   }
-};
+}
 
-(window as unknown as { conformance: { run: ConformanceRunner } }).conformance = { run };
+const api: ConformanceApi = {
+  run: (...args) => inWorker((worker) => worker.run(...args)),
+  bundled: (...args) => inWorker((worker) => worker.bundled(...args)),
+};
+(window as unknown as { conformance: ConformanceApi }).conformance = api;
 document.body.dataset.ready = 'true';

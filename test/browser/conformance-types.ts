@@ -1,5 +1,12 @@
 /** What the browser conformance harness (conformance.worker.ts) hands back to the e2e test in Node. */
-import type { DeviceName, DType, LoadedModelInfo } from '../../src/protocol/model-service.js';
+import type {
+  DeviceName,
+  DType,
+  GenerateOptions,
+  GenerateResult,
+  LoadedModelInfo,
+  ScoreGroup,
+} from '../../src/protocol/model-service.js';
 import type { ChatMessage } from '../../src/core/index.js';
 
 /** One response's score as plain arrays (they cross the worker boundary and Playwright's). */
@@ -56,3 +63,28 @@ export type ConformanceRunner = (
   /** A prompt to generate from with the cache and without (none: no generation check). */
   generationPrompt?: ChatMessage[],
 ) => Promise<ConformanceRun>;
+
+/** What to run on a bundled model: generations (each prompt with the same settings), then one scoring call. */
+export interface BundledWork {
+  readonly generate?: { readonly prompts: readonly ChatMessage[][]; readonly options: GenerateOptions };
+  readonly score?: readonly ScoreGroup[];
+}
+
+export interface BundledRun {
+  readonly info: LoadedModelInfo;
+  /** Per prompt, in order. */
+  readonly generations: Pick<GenerateResult, 'text' | 'tokenIds' | 'stoppedBy'>[];
+  /** Per group, per response, in order. */
+  readonly scores: PlainScore[][];
+  /** The first failure, named. */
+  readonly error?: string;
+}
+
+/** `window.conformance.bundled(...)`: a bundled model loaded as the app loads it, in a fresh worker. */
+export type BundledRunner = (id: string, device: DeviceName, work: BundledWork) => Promise<BundledRun>;
+
+/** What the page exposes as `window.conformance`, and its worker through Comlink. */
+export interface ConformanceApi {
+  readonly run: ConformanceRunner;
+  readonly bundled: BundledRunner;
+}

@@ -2,7 +2,8 @@
  * The browser side of the conformance suite: the app's own browser model service
  * (workers/model/browser-host.ts: onnxruntime-web, wasm or WebGPU) on a model folder served over HTTP. Each
  * call loads the folder in one precision and scores every case's group with the engine and with
- * whole sequences one at a time; the test compares in Node.
+ * whole sequences one at a time; the test compares in Node. `bundled` loads a bundled model with
+ * the app's own settings and returns what the service generates and scores, as the app gets it.
  */
 import * as Comlink from 'comlink';
 import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
@@ -12,7 +13,10 @@ import { createBrowserModelService } from '../../workers/model/browser-host.js';
 import { strftime } from '../../workers/model/template-date.js';
 import { greedyWithoutCache } from '../helpers/no-cache-lm.js';
 import type {
+  BundledRun,
+  BundledRunner,
   CaseScores,
+  ConformanceApi,
   ConformanceCase,
   ConformanceRunner,
   GenerationCheck,
@@ -104,4 +108,24 @@ const run: ConformanceRunner = async (name, dtype, device, renderDate, cases, ge
   }
 };
 
-Comlink.expose({ run });
+const bundled: BundledRunner = async (id, device, work) => {
+  // The app's service exactly as its workers start it: no overrides.
+  const engine = createBrowserModelService();
+  const info = await engine.load({ source: 'bundled', id }, { device });
+  const generations: BundledRun['generations'] = [];
+  const scores: PlainScore[][] = [];
+  try {
+    for (const prompt of work.generate?.prompts ?? []) {
+      const { text, tokenIds, stoppedBy } = await engine.generate(prompt, work.generate!.options);
+      generations.push({ text, tokenIds: [...tokenIds], stoppedBy });
+    }
+    if (work.score) scores.push(...(await engine.score(work.score)).groups.map((g) => g.map(plain)));
+    return { info, generations, scores };
+  } catch (error) {
+    return { info, generations, scores, error: `${(error as Error).name}: ${(error as Error).message}` };
+  } finally {
+    await engine.dispose();
+  }
+};
+
+Comlink.expose({ run, bundled } satisfies ConformanceApi);

@@ -11,8 +11,6 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../src/core/index.js';
 import type { DeviceName, DType } from '../../src/protocol/model-service.js';
@@ -32,13 +30,12 @@ import {
   SAME_RUNTIME_TOLERANCE,
   TOLERANCE,
 } from '../helpers/hub-conformance.js';
-import type { ConformanceCase, ConformanceRun, ConformanceRunner } from '../browser/conformance-types.js';
+import { openConformancePage, type ConformanceSession } from '../helpers/conformance-session.js';
+import type { ConformanceCase, ConformanceRun } from '../browser/conformance-types.js';
 
-/** Served by the Vite server below from the repository's root (conformance.worker.ts reads it). */
+/** Served by the conformance page's Vite server from the repository's root (conformance.worker.ts reads it). */
 const FOLDERS = path.resolve('test-results/hub-models');
-let server: ViteDevServer;
-let browser: Browser;
-let page: Page;
+let session: ConformanceSession;
 
 beforeAll(async () => {
   rmSync(FOLDERS, { recursive: true, force: true });
@@ -49,32 +46,11 @@ beforeAll(async () => {
   ];
   for (const dir of dirs)
     writeFileSync(path.join(dir, 'rolescope-folder.json'), JSON.stringify(await readModelFolder(dir)));
-  // No reloads: the page must not navigate away while a run is in flight. So every dependency is
-  // found before the page asks (the worker's too): one found later would need a reload.
-  server = await createServer({
-    server: { port: 0, host: '127.0.0.1', hmr: false },
-    optimizeDeps: { entries: ['test/browser/conformance.html', 'test/browser/conformance.worker.ts'] },
-    logLevel: 'warn',
-  });
-  await server.listen();
-  const origin = new URL(server.resolvedUrls!.local[0]!).origin;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'],
-  });
-  page = await browser.newPage();
-  // Nothing but the page's own origin.
-  await page.route('**/*', (route) =>
-    new URL(route.request().url()).origin === origin ? route.continue() : route.abort(),
-  );
-  await page.goto(`${origin}/test/browser/conformance.html`, { timeout: 120_000 });
-  await page.waitForSelector('body[data-ready="true"]');
+  session = await openConformancePage();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
   rmSync(FOLDERS, { recursive: true, force: true });
 });
 
@@ -85,12 +61,7 @@ const run = (
   renderDate: string,
   cases: ConformanceCase[],
   generationPrompt?: ChatMessage[],
-) =>
-  page.evaluate(
-    ([f, p, d, date, c, g]) =>
-      (window as unknown as { conformance: { run: ConformanceRunner } }).conformance.run(f, p, d, date, c, g),
-    [folder, dtype, device, renderDate, cases, generationPrompt] as const,
-  );
+) => session.conformance.run(folder, dtype, device, renderDate, cases, generationPrompt);
 
 /** The reference's cases as the harness takes them: the long one already fitted to the window. */
 const casesOf = (reference: HubReference, precision: DType, which: (name: string) => boolean): ConformanceCase[] =>

@@ -2,7 +2,8 @@
  * The run panel in Chromium: a run of the bundled policy on the demo benchmark, interrupted by a
  * reload, resumes from IndexedDB and finishes; its results file recomputes from its own pairs,
  * equals the Node pipeline scoring the same responses, and a second run is served entirely from
- * the cache with identical numbers. No request leaves the page's origin.
+ * the cache with identical numbers. No request leaves the page's origin. The default policies are
+ * the bundled role-play models only, and one click sets the CoRL estimator and its thought policy.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import {
   memoryStore,
   runEvaluation,
   validateBenchmarkText,
+  type BundledManifest,
   type ResultsFile,
 } from '../../src/core/index.js';
 import { evaluationModel } from '../../workers/evaluation/evaluation-model.js';
@@ -361,4 +363,51 @@ describe('run panel', () => {
       await app.close();
     }
   }, 600_000);
+
+  it('selects only the role-play models as policies, and presets the CoRL estimator and thought policy', async () => {
+    const bundled = (JSON.parse(readFileSync('public/models/manifest.json', 'utf8')) as BundledManifest).models;
+    const rolePlay = bundled.filter((m) => m.role === 'role-play').map((m) => m.id);
+    expect(rolePlay).toEqual(['rolescope-tiny-en', 'rolescope-tiny-multi']);
+    expect(bundled.map((m) => m.id)).toEqual(
+      expect.arrayContaining(['rolescope-corl-estimator', 'rolescope-corl-thought']),
+    );
+    const app = await openApp(appUrl());
+    const { page } = app;
+    try {
+      await page.goto(appUrl());
+      await page.getByTestId('tab-run').click();
+      const policies = page.locator('[data-testid^="run-policy-"]');
+      // Every bundled model is offered as a policy; only the role-play ones are checked.
+      await expect.poll(() => policies.count(), { timeout: 60_000 }).toBe(bundled.length);
+      const checked = () =>
+        page
+          .locator('[data-testid^="run-policy-"]:checked')
+          .evaluateAll((boxes) => boxes.map((b) => b.getAttribute('data-testid')));
+      await expect.poll(checked).toEqual(rolePlay.map((id) => `run-policy-${id}`));
+      const estimator = page.locator('#run-estimator');
+      expect(await estimator.inputValue()).toBe('rolescope-tiny-multi');
+      expect(await page.locator('#run-reasoning').inputValue()).toBe('none');
+      // The CoRL pair is listed by its manifest names.
+      expect(await estimator.locator('option[value="rolescope-corl-estimator"]').textContent()).toBe(
+        'Rolescope CoRL estimator',
+      );
+
+      await page.getByTestId('run-use-corl').click();
+      expect(await estimator.inputValue()).toBe('rolescope-corl-estimator');
+      expect(await page.locator('#run-reasoning').inputValue()).toBe('generate');
+      expect(await page.locator('#run-thought').inputValue()).toBe('rolescope-corl-thought');
+      expect(await page.locator('#run-thought option:checked').textContent()).toBe('Rolescope CoRL thought policy');
+      expect(await page.locator('#run-template').inputValue()).toBe('est-v1');
+      expect(await page.locator('#run-template').isDisabled()).toBe(true);
+      expect(await page.locator('#run-thought ~ .hint').textContent()).toContain(
+        'The bundled CoRL thought policy was trained to write r for the CoRL estimator.',
+      );
+      // The preset is about the estimator only: the policies stay as they were.
+      expect(await checked()).toEqual(rolePlay.map((id) => `run-policy-${id}`));
+      expect(app.foreignRequests).toEqual([]);
+      expect(app.pageErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
 });

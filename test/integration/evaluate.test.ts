@@ -247,6 +247,27 @@ describe('npm run evaluate with --reasoning generate and --estimator null-prompt
     expect(again.out).toMatch(/ 0 scores and generations computed/);
   }, 60_000);
 
+  it('scores with the bundled CoRL pair: --scorer rolescope-corl-estimator writes r with its thought policy', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-'));
+    const out = path.join(dir, 'r.json');
+    const args = ['--policy', MODEL, '--scorer', 'rolescope-corl-estimator', '--limit', '2', '--pairs', '2'];
+    const run = evaluate([...args, '--bootstrap', '10', '--no-bound', '--cache', dir, '--out', out]);
+    expect(run.code, run.out).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    // Its defaults: reasoning generate, by the thought policy it was trained with, on est-v1.
+    expect(results.manifest.estimator).toMatchObject({ id: 'rolescope-corl-estimator', source: 'bundled' });
+    expect(results.manifest.thought).toMatchObject({ id: 'rolescope-corl-thought', source: 'bundled' });
+    expect(results.manifest.settings).toMatchObject({ reasoning: 'generate', estimatorTemplate: 'est-v1' });
+    const reasonings = Object.values(results.reasoning) as string[];
+    expect(reasonings).toHaveLength(2 * parsed.benchmark.categories.length);
+    // The trained policy writes th-v1's layout, not the estimator's or a role-play reply.
+    expect(reasonings.filter((r) => r.includes('Core features:')).length).toBeGreaterThan(reasonings.length / 2);
+    for (const row of results.rows) {
+      if (row.goldPerplexity !== undefined && row.goldPerplexity !== null)
+        expect(row.goldPerplexity).toBeGreaterThan(1);
+    }
+  }, 120_000);
+
   it('refuses reasoning with rp-v1 and --thought without generate, without a stack trace', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rolescope-evaluate-'));
     const common = ['--limit', '1', '--cache', dir, '--out', path.join(dir, 'r.json')];

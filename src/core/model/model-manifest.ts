@@ -10,10 +10,21 @@ export interface BundledModelFile {
   readonly bytes: number;
 }
 
+/**
+ * What a bundled model is for. `role-play` models answer as the character: they are the default
+ * policies (and the last of them the default estimator and encoder). The CoRL pair are an
+ * estimator q(y | x, r) that scores with the est-v1 prompt after a reasoning r
+ * (`corl-estimator`) and the thought policy trained with it to write that r from x with the th-v1
+ * prompt (`corl-thought`); they are offered as estimator and thought model, not as default
+ * policies.
+ */
+export type BundledModelRole = 'role-play' | 'corl-estimator' | 'corl-thought';
+
 export interface BundledModelEntry {
   readonly id: string;
   readonly name: string;
   readonly description: string;
+  readonly role: BundledModelRole;
   /** The dtype whose ONNX file ships (fp32 → onnx/model.onnx). */
   readonly dtype: 'fp32';
   /** Relative path inside the model folder → hash and size. */

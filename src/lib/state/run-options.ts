@@ -2,7 +2,7 @@
  * The settings of the next run as the run panel's form edits them (models by name, plain numbers,
  * null for "all" or "estimated"), with their defaults and the one-click demo's.
  */
-import type { EstimatorTemplate, MiEstimatorKind, ReasoningMode } from '../../core/index.js';
+import type { BundledModelEntry, EstimatorTemplate, MiEstimatorKind, ReasoningMode } from '../../core/index.js';
 import type { DeviceName } from '../../protocol/model-service.js';
 
 export interface RunOptions {
@@ -48,7 +48,35 @@ export const DEFAULT_OPTIONS: RunOptions = {
 };
 
 /**
- * The one-click demo: every bundled policy on the first 4 samples of each category, 12 mismatched
- * pairs and 200 bootstrap replicates, so a laptop CPU finishes in about a minute.
+ * The one-click demo: the default models (defaultModels) on the first 4 samples of each category,
+ * 12 mismatched pairs and 200 bootstrap replicates, so a laptop CPU finishes in about a minute.
  */
 export const DEMO_OPTIONS = { limitPerCategory: 4, maxPairs: 12, bootstrapReplicates: 200 } as const;
+
+/** What the run panel needs to know of a bundled model: its id and what it is for. */
+export type BundledModelInfo = Pick<BundledModelEntry, 'id' | 'role'>;
+
+/**
+ * The default models of a run: every bundled role-play model answers as a policy, and the last of
+ * them scores and encodes. The CoRL estimator and thought policy are never default policies.
+ */
+export function defaultModels(
+  bundled: readonly BundledModelInfo[],
+): Pick<RunOptions, 'policies' | 'estimator' | 'encoder'> {
+  const policies = bundled.filter((m) => m.role === 'role-play').map((m) => m.id);
+  const last = policies[policies.length - 1] ?? '';
+  return { policies, estimator: last, encoder: last };
+}
+
+/**
+ * The CoRL preset: the bundled CoRL estimator scoring after a reasoning r that the CoRL thought
+ * policy writes (reasoning generate, the est-v1 prompt); null unless both are bundled.
+ */
+export function corlPreset(
+  bundled: readonly BundledModelInfo[],
+): Pick<RunOptions, 'estimator' | 'reasoning' | 'thought' | 'estimatorTemplate'> | null {
+  const estimator = bundled.find((m) => m.role === 'corl-estimator');
+  const thought = bundled.find((m) => m.role === 'corl-thought');
+  if (!estimator || !thought) return null;
+  return { estimator: estimator.id, reasoning: 'generate', thought: thought.id, estimatorTemplate: 'est-v1' };
+}

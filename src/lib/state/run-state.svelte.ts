@@ -12,7 +12,14 @@ import type { StorageProblem } from '../../storage/storage-fault.js';
 import { buildJob, textOf, type ImportedResponses, type RunBenchmark } from './run-job.js';
 import { SavedRunList } from './run-list.svelte.js';
 import { browserRunLocks, type RunLocks } from './run-locks.js';
-import { DEFAULT_OPTIONS, DEMO_OPTIONS, type RunOptions } from './run-options.js';
+import {
+  corlPreset,
+  DEFAULT_OPTIONS,
+  defaultModels,
+  DEMO_OPTIONS,
+  type BundledModelInfo,
+  type RunOptions,
+} from './run-options.js';
 import { RunProgressState } from './run-progress.svelte.js';
 import { runWithRestarts } from './run-restarts.js';
 import type { RunRecords, RunRunner } from './run-services.js';
@@ -20,7 +27,7 @@ import { RunStorage } from './run-storage.svelte.js';
 
 export type { RunRecords, RunRunner } from './run-services.js';
 export type { ImportedResponses, RunBenchmark } from './run-job.js';
-export { DEMO_OPTIONS, type RunOptions } from './run-options.js';
+export { corlPreset, DEMO_OPTIONS, type BundledModelInfo, type RunOptions } from './run-options.js';
 export { etaSeconds, type StageProgress } from './run-progress.svelte.js';
 export type { RunListItem, RunListStatus } from './run-list.svelte.js';
 
@@ -130,12 +137,29 @@ export class RunState {
     this.#imported = this.#imported.filter((r) => r.id !== id);
   }
 
-  /** Reads the saved runs; call once when the page starts. */
-  async init(models: readonly string[]): Promise<void> {
-    if (this.options.policies.length === 0) this.options.policies = [...models];
-    if (!this.options.estimator) this.options.estimator = models[models.length - 1] ?? '';
-    if (!this.options.encoder) this.options.encoder = models[models.length - 1] ?? '';
+  /**
+   * Fills the unset settings with the defaults for the bundled models (the role-play models as
+   * policies, the last of them scoring and encoding) and reads the saved runs; call once when the
+   * page starts.
+   */
+  async init(bundled: readonly BundledModelInfo[]): Promise<void> {
+    const defaults = defaultModels(bundled);
+    if (this.options.policies.length === 0) this.options.policies = defaults.policies;
+    if (!this.options.estimator) this.options.estimator = defaults.estimator;
+    if (!this.options.encoder) this.options.encoder = defaults.encoder;
     await this.refreshList();
+  }
+
+  /**
+   * Sets the estimator fields to the bundled CoRL pair (see corlPreset); the policies, sampling and
+   * bound settings stay. Returns false, changing nothing, when the pair is not bundled or a run is
+   * in progress.
+   */
+  useCorl(bundled: readonly BundledModelInfo[]): boolean {
+    const preset = corlPreset(bundled);
+    if (!preset || this.running) return false;
+    Object.assign(this.options, preset);
+    return true;
   }
 
   /**
@@ -150,17 +174,14 @@ export class RunState {
     await this.execute({ id: this.newId(), createdAt: now, updatedAt: now, status: 'running', job: built.job });
   }
 
-  /** The one-click demo: the demo settings (shown in the form) on every bundled model. */
-  async startDemo(benchmark: RunBenchmark, models: readonly string[]): Promise<void> {
+  /**
+   * The one-click demo: the demo settings (shown in the form) with the default models of the
+   * bundled ones (every role-play model a policy, the last one scoring and encoding).
+   */
+  async startDemo(benchmark: RunBenchmark, bundled: readonly BundledModelInfo[]): Promise<void> {
     if (this.running) return;
     this.#imported = [];
-    Object.assign(this.options, {
-      ...DEFAULT_OPTIONS,
-      ...DEMO_OPTIONS,
-      policies: [...models],
-      estimator: models[models.length - 1] ?? '',
-      encoder: models[models.length - 1] ?? '',
-    });
+    Object.assign(this.options, { ...DEFAULT_OPTIONS, ...DEMO_OPTIONS, ...defaultModels(bundled) });
     await this.start(benchmark);
   }
 

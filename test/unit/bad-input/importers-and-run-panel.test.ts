@@ -13,6 +13,9 @@ import { createBenchmarkService } from '../../../workers/benchmark/service.js';
 import type { ImportSourceKind } from '../../../src/protocol/benchmark-service.js';
 import { corpusBytes, corpusFiles, expectNoPollution, IMG, SCRIPT } from './corpus.js';
 
+/** Bundled role-play models by id, as the run panel is given them. */
+const rolePlay = (...ids: string[]) => ids.map((id) => ({ id, role: 'role-play' as const }));
+
 const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
   bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
@@ -108,7 +111,7 @@ describe('the run panel with bad files and settings', () => {
 
   it('refuses responses that are not UTF-8 when they are chosen, keeping the imported policies', async () => {
     const { state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     state.addImported('good', 'good.json', toArrayBuffer(new TextEncoder().encode('{"a": "A", "b": "B", "c": "C"}')));
     state.addImported('latin', 'invalid-utf8.json', toArrayBuffer(corpusBytes('responses/invalid-utf8.json')));
     expect(state.phase).toBe('failed');
@@ -118,7 +121,7 @@ describe('the run panel with bad files and settings', () => {
 
   it('refuses a bad responses file at start, listing its problems, and runs nothing', async () => {
     const { jobs, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     state.addImported('typed', 'wrong-types.json', toArrayBuffer(corpusBytes('responses/wrong-types.json')));
     await state.start(source);
     expect(jobs).toEqual([]);
@@ -127,7 +130,7 @@ describe('the run panel with bad files and settings', () => {
 
   it('refuses bad results files without storing anything, and stores a good one', async () => {
     const { records, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     for (const file of ['invalid-utf8.json', 'proto-keys.json', 'truncated.json', 'edited-mi.json']) {
       await state.importResults(file, toArrayBuffer(corpusBytes(`results/${file}`)));
       expect(state.phase, file).toBe('failed');
@@ -146,7 +149,7 @@ describe('the run panel with bad files and settings', () => {
 
   it('refuses settings a form field emptied or pushed out of range, before any worker starts', async () => {
     const { jobs, records, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     state.options.maxPairs = null as unknown as number;
     state.options.seed = -3;
     await state.start(source);

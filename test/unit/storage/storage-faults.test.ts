@@ -228,6 +228,8 @@ class RefusingRecords implements RunRecords {
 }
 
 const benchmark = { meta: {}, categories: [], samples: [] } as unknown as Benchmark;
+/** Bundled role-play models by id, as the run panel is given them. */
+const rolePlay = (...ids: string[]) => ids.map((id) => ({ id, role: 'role-play' as const }));
 const results = { manifest: { createdAt: '2026-01-01T00:00:00.000Z' }, rows: [] } as unknown as ResultsFile;
 const source = { name: 'bench.json', sha256: null, benchmark };
 
@@ -239,7 +241,7 @@ describe('RunState when the browser does not store runs', () => {
       new RefusingRecords(() => new DOMException('denied', 'UnknownError')),
     );
     state.onStorageProblem = (p) => told.push(p);
-    await state.init(['tiny']);
+    await state.init(rolePlay('tiny'));
     expect(state.listError).toMatch(/cannot be saved in this browser/);
     await state.start(source);
     expect(state.phase).toBe('done');
@@ -268,7 +270,7 @@ describe('RunState when the browser does not store runs', () => {
       },
       new RefusingRecords(quotaError),
     );
-    await state.init(['tiny']);
+    await state.init(rolePlay('tiny'));
     await state.start(source);
     expect(state.phase).toBe('done');
     expect(state.viewed?.results).toEqual(results);
@@ -296,7 +298,7 @@ describe('the page-wide storage warning', () => {
     const state = new RunState({ run: async () => results }, records);
     state.onStorageProblem = (p) => health.report(p);
     state.onStorageSaved = () => health.saved();
-    await state.init(['tiny']);
+    await state.init(rolePlay('tiny'));
     records.full = true;
     await state.start(source);
     expect(health.problem).toBe('full');

@@ -7,7 +7,13 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Benchmark, ResultRow, ResultsFile } from '../../../../src/core/index.js';
 import type { EvaluationJob, RunProgress, SavedRun } from '../../../../src/protocol/evaluation-service.js';
 import { summarizeRun } from '../../../../src/storage/run-store.js';
-import { RunState, etaSeconds, type RunRecords, type RunRunner } from '../../../../src/lib/state/run-state.svelte.js';
+import {
+  RunState,
+  corlPreset,
+  etaSeconds,
+  type RunRecords,
+  type RunRunner,
+} from '../../../../src/lib/state/run-state.svelte.js';
 import type { RunLocks } from '../../../../src/lib/state/run-locks.js';
 
 class MemoryRecords implements RunRecords {
@@ -31,6 +37,8 @@ class MemoryRecords implements RunRecords {
 }
 
 const benchmark = { meta: {}, categories: [], samples: [] } as unknown as Benchmark;
+/** Bundled role-play models by id, as the run panel is given them. */
+const rolePlay = (...ids: string[]) => ids.map((id) => ({ id, role: 'role-play' as const }));
 const results = { manifest: { createdAt: '2026-01-01T00:00:00.000Z' }, rows: [] } as unknown as ResultsFile;
 
 /** A runner whose runs finish, fail or wait for an abort, as each test sets it up. */
@@ -71,7 +79,7 @@ const source = { name: 'bench.json', sha256: 'ab'.repeat(32), benchmark };
 describe('RunState', () => {
   it('builds the job from the options, saves the run as running, then with its results', async () => {
     const { runner, records, state } = setup();
-    await state.init(['tiny-en', 'tiny-multi']);
+    await state.init(rolePlay('tiny-en', 'tiny-multi'));
     expect(state.options.policies).toEqual(['tiny-en', 'tiny-multi']);
     expect(state.options.estimator).toBe('tiny-multi');
     state.options.policies = ['tiny-en'];
@@ -96,7 +104,7 @@ describe('RunState', () => {
 
   it('asks for est-v1 and the thought model when reasoning is written by a model', async () => {
     const { runner, state } = setup();
-    await state.init(['tiny-en', 'tiny-multi']);
+    await state.init(rolePlay('tiny-en', 'tiny-multi'));
     state.options.estimatorTemplate = 'rp-v1';
     state.options.reasoning = 'generate';
     state.options.estimatorKind = 'null-prompt';
@@ -119,7 +127,7 @@ describe('RunState', () => {
 
   it('adds imported responses as policies, answering exactly the samples the run uses', async () => {
     const { runner, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     const small = {
       meta: {},
       categories: [{ tag: 'IDTest' }, { tag: 'french' }],
@@ -147,7 +155,7 @@ describe('RunState', () => {
 
   it('refuses to start without a policy or an estimator, and says why', async () => {
     const { runner, state } = setup();
-    await state.init([]);
+    await state.init(rolePlay());
     await state.start(source);
     expect(state.phase).toBe('failed');
     expect(state.error).toMatch(/policy/);
@@ -156,7 +164,7 @@ describe('RunState', () => {
 
   it('records a failure with the error name and message', async () => {
     const { runner, records, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     runner.behaviour = 'fail';
     await state.start(source);
     expect(state.phase).toBe('failed');
@@ -166,7 +174,7 @@ describe('RunState', () => {
 
   it('shows each category’s rows as they arrive, once each across a restarted worker, and clears them for the next run', async () => {
     const { runner, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     const row = (category: string, remid: number | null) =>
       ({
         policy: 'm',
@@ -227,7 +235,7 @@ describe('RunState', () => {
 
   it('restarts a crashed worker with the same job, says so, and gives up after two restarts', async () => {
     const { runner, records, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     runner.crashes = 2;
     await state.start(source);
     expect(state.phase).toBe('done');
@@ -249,7 +257,7 @@ describe('RunState', () => {
 
   it('goes on on wasm in a fresh worker when a model’s WebGPU device is lost, and says so', async () => {
     const { runner, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     state.options.device = 'webgpu';
     const run = runner.run.bind(runner);
     let terminated = 0;
@@ -287,8 +295,8 @@ describe('RunState', () => {
     const first = new RunState(busy, records, () => 'run-a', locks);
     const other = new FakeRunner();
     const second = new RunState(other, records, () => 'run-b', locks);
-    await first.init(['m']);
-    await second.init(['m']);
+    await first.init(rolePlay('m'));
+    await second.init(rolePlay('m'));
     const running = first.start(source);
     await expect.poll(() => first.running).toBe(true);
     await second.refreshList();
@@ -306,7 +314,7 @@ describe('RunState', () => {
 
   it('cancels a run in progress and resumes it with the same job', async () => {
     const { runner, records, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     runner.behaviour = 'hang';
     const running = state.start(source);
     await expect.poll(() => state.running).toBe(true);
@@ -327,13 +335,13 @@ describe('RunState', () => {
   it('lists a run left running by an earlier page as interrupted', async () => {
     const { records, state } = setup();
     await records.put({ id: 'old', createdAt: 1, updatedAt: 2, status: 'running', job: structuredClone(runnerJob()) });
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     expect(state.runs).toEqual([expect.objectContaining({ id: 'old', status: 'interrupted' })]);
   });
 
   it('keeps one progress bar per stage and subject, with its start time for the ETA', async () => {
     const { runner, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     const p = (stage: RunProgress['stage'], subject: string, done: number, total: number): RunProgress => ({
       stage,
       subject,
@@ -354,7 +362,7 @@ describe('RunState', () => {
 describe('importing a results file', () => {
   it('saves a valid file as a finished run that cannot be rerun, and refuses a broken one with paths', async () => {
     const { records, state } = setup();
-    await state.init(['m']);
+    await state.init(rolePlay('m'));
     await state.importResults('broken.json', '{"manifest": {}}');
     expect(state.phase).toBe('failed');
     expect(state.error).toMatch(/^broken\.json is not a results file/);
@@ -400,6 +408,98 @@ describe('importing a results file', () => {
     ]);
     await state.resume(state.runs[0]!.id);
     expect(state.error).toMatch(/cannot be run again/);
+  });
+});
+
+describe('RunState with the bundled CoRL pair', () => {
+  /** The bundled models in the manifest's order: the role-play models, then the CoRL pair. */
+  const bundled = [
+    ...rolePlay('rolescope-tiny-en', 'rolescope-tiny-multi'),
+    { id: 'rolescope-corl-estimator', role: 'corl-estimator' as const },
+    { id: 'rolescope-corl-thought', role: 'corl-thought' as const },
+  ];
+
+  it('takes only the role-play models as default policies, the last of them scoring and encoding', async () => {
+    const { state } = setup();
+    await state.init(bundled);
+    expect(state.options.policies).toEqual(['rolescope-tiny-en', 'rolescope-tiny-multi']);
+    expect(state.options.estimator).toBe('rolescope-tiny-multi');
+    expect(state.options.encoder).toBe('rolescope-tiny-multi');
+    expect(state.options.reasoning).toBe('none');
+    expect(state.options.thought).toBe('');
+  });
+
+  it('runs the demo on the role-play models only, whatever the form had', async () => {
+    const { runner, state } = setup();
+    await state.init(bundled);
+    state.useCorl(bundled);
+    state.options.policies = ['rolescope-corl-thought'];
+    await state.startDemo(source, bundled);
+    const job = runner.jobs[0]!;
+    expect(job.policies).toEqual([
+      { source: 'bundled', id: 'rolescope-tiny-en' },
+      { source: 'bundled', id: 'rolescope-tiny-multi' },
+    ]);
+    expect(job.estimator).toEqual({ source: 'bundled', id: 'rolescope-tiny-multi' });
+    expect(job.encoder).toEqual({ kind: 'input-embeddings', model: 'rolescope-tiny-multi' });
+    expect(job.thought).toBeUndefined();
+    expect(job.settings).toMatchObject({ reasoning: 'none', estimatorTemplate: 'rp-v1', limitPerCategory: 4 });
+  });
+
+  it('presets the CoRL estimator, reasoning written by the CoRL thought policy, and est-v1', async () => {
+    const { runner, state } = setup();
+    await state.init(bundled);
+    state.options.estimatorKind = 'mixture';
+    expect(state.useCorl(bundled)).toBe(true);
+    expect(state.options).toMatchObject({
+      estimator: 'rolescope-corl-estimator',
+      reasoning: 'generate',
+      thought: 'rolescope-corl-thought',
+      estimatorTemplate: 'est-v1',
+      // What the preset is not about stays.
+      estimatorKind: 'mixture',
+      policies: ['rolescope-tiny-en', 'rolescope-tiny-multi'],
+      encoder: 'rolescope-tiny-multi',
+    });
+    await state.start(source);
+    const job = runner.jobs[0]!;
+    expect(job.estimator).toEqual({ source: 'bundled', id: 'rolescope-corl-estimator' });
+    expect(job.thought).toEqual({ source: 'bundled', id: 'rolescope-corl-thought' });
+    expect(job.settings).toMatchObject({ reasoning: 'generate', estimatorTemplate: 'est-v1' });
+  });
+
+  it('changes nothing when the pair is not both bundled, or while a run is in progress', async () => {
+    const { runner, state } = setup();
+    await state.init(bundled);
+    const before = { ...state.options };
+    expect(state.useCorl(bundled.slice(0, 3))).toBe(false);
+    expect(state.useCorl(rolePlay('rolescope-tiny-en'))).toBe(false);
+    expect(state.options).toEqual(before);
+    runner.behaviour = 'hang';
+    const running = state.start(source);
+    await expect.poll(() => state.running).toBe(true);
+    expect(state.useCorl(bundled)).toBe(false);
+    expect(state.options.estimator).toBe('rolescope-tiny-multi');
+    state.cancel();
+    await running;
+  });
+});
+
+describe('corlPreset', () => {
+  it('finds the pair by role, in any order, and nothing without both', () => {
+    const pair = [
+      { id: 'thinker', role: 'corl-thought' as const },
+      { id: 'scorer', role: 'corl-estimator' as const },
+    ];
+    expect(corlPreset([...rolePlay('a'), ...pair])).toEqual({
+      estimator: 'scorer',
+      reasoning: 'generate',
+      thought: 'thinker',
+      estimatorTemplate: 'est-v1',
+    });
+    expect(corlPreset(pair.slice(0, 1))).toBeNull();
+    expect(corlPreset(rolePlay('a', 'b'))).toBeNull();
+    expect(corlPreset([])).toBeNull();
   });
 });
 
