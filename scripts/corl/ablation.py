@@ -21,7 +21,9 @@ evaluation is cached by npm run evaluate, so an interrupted ablation resumes.
 """
 import argparse
 import json
+import math
 import os
+import random
 import subprocess
 import sys
 import time
@@ -37,6 +39,9 @@ DEMO_BENCHMARK = os.path.join(REPO, "public", "data", "demo-benchmark.json")
 # Stage folder (under --work-dir) of each model the ablation loads as folder:<name>.
 FOLDERS = {"sft-estimator": "sft-estimator/model", "sft-thought": "sft-thought/model",
            "noreason-estimator": "sft-estimator-noreason/model"}
+# The demo benchmark's built-in tags carry no family in its file (the app knows them).
+BUILT_IN_FAMILY = {"Film & Television": "character", "Literature": "character",
+                   "TurnLevelComposition": "dialogue", "WordLevelComposition": "dialogue"}
 PAPER_ID_PERPLEXITY = {"full": 4.85, "wo_corl": 5.46, "wo_reasoning": 6.27}
 
 
@@ -106,10 +111,9 @@ def evaluate(a, name, args, bench_file, models):
     if a.limit:
         cmd += ["--limit", str(a.limit)]
     print(f"[{name}] {' '.join(cmd)}", flush=True)
-    t0 = time.perf_counter()
     subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL if a.quiet else None)
     with open(out, encoding="utf-8") as f:
-        return json.load(f), time.perf_counter() - t0
+        return json.load(f)
 
 
 def figures(results, bench):
@@ -127,6 +131,40 @@ def figures(results, bench):
     return {"gold_perplexity": {"categories": categories, "families": families}, "remid": remid}
 
 
+def gold_scores(results):
+    """Each golden response's mean log-prob under the run's estimator, by (category, sample index)."""
+    return {(p["category"], p["j"]): p["meanLogProb"] for p in results["pairs"]
+            if p["policy"] == "gold" and p["i"] == p["j"]}
+
+
+def paired_ratio(base, other, families, seed=42, replicates=1000):
+    """Per family (and ID category), the golden perplexity under `other` divided by that under
+    `base`, exp(mean_i (s_base,i - s_other,i)) over the samples both scored, with a 95% percentile
+    bootstrap interval resampling samples (both runs see the same samples, so the pairing removes
+    the between-sample spread that makes the two perplexities' own intervals overlap)."""
+    a, b = gold_scores(base), gold_scores(other)
+    out = {}
+    for group, cats in families.items():
+        d = [a[k] - b[k] for k in sorted(a) if k[0] in cats and k in b]
+        if not d:
+            continue
+        rng = random.Random(seed)
+        boots = sorted(sum(rng.choice(d) for _ in d) / len(d) for _ in range(replicates))
+        lo, hi = boots[int(0.025 * replicates)], boots[int(0.975 * replicates) - 1]
+        out[group] = {"ratio": math.exp(sum(d) / len(d)), "ci": [math.exp(lo), math.exp(hi)], "n": len(d)}
+    return out
+
+
+def groups_of(bench):
+    """The ablation's columns: each in-distribution category alone, then each shift family."""
+    cats = {k: v for k, v in bench["categories"].items()}
+    family = {k: (v.get("family") or BUILT_IN_FAMILY.get(k)) for k, v in cats.items()}
+    out = {f"ID: {k}": {k} for k, f in family.items() if f == "in-distribution"}
+    for f in ("user", "character", "dialogue"):
+        out[f] = {k for k, g in family.items() if g == f}
+    return out
+
+
 def reward_curves(a):
     curves = {}
     for stage in sorted(os.listdir(a.work_dir)):
@@ -142,7 +180,7 @@ def reward_curves(a):
 
 def heldout(a):
     out = {}
-    for stage in ("export-0", "export-2"):
+    for stage in sorted(s for s in os.listdir(a.work_dir) if s.startswith("export-")):
         done = os.path.join(a.work_dir, stage, "done.json")
         if os.path.exists(done):
             rec = json.load(open(done, encoding="utf-8"))
@@ -179,6 +217,16 @@ def markdown(doc):
         cells = [fmt_ci(gp["categories"][k]["ppl"], gp["categories"][k]["ci"]) for k in cats]
         cells += [fmt_ci(gp["families"][f]["ppl"], gp["families"][f]["ci"]) for f in fams]
         lines.append(f"| {name}: {c['description']} | " + " | ".join(cells) + " |")
+    groups = [f"ID: {c}" for c in cats] + fams
+    lines += ["", "## Golden perplexity relative to the full CoRL estimator (paired)", "",
+              "Per-sample pairing on the same golden responses: the ratio of each estimator's perplexity to the "
+              "full CoRL estimator's, with a 95% bootstrap interval over samples. Above 1: worse than full CoRL.", "",
+              "| estimator | " + " | ".join(groups) + " |", "| --- | " + " | ".join("---" for _ in groups) + " |"]
+    for name, c in configs.items():
+        if "gold_perplexity_vs_full" in c:
+            rel = c["gold_perplexity_vs_full"]
+            cells = [fmt_ci(rel[g]["ratio"], rel[g]["ci"], 3) if g in rel else "–" for g in groups]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "## R-EMID of the bundled policies (nats per token)", "",
               "| estimator | policy | " + " | ".join(fams) + " |", "| --- | --- | " + " | ".join("---" for _ in fams) + " |"]
     for name, c in configs.items():
@@ -218,7 +266,7 @@ def main():
            "settings": {"pairs": a.pairs, "bootstrap": a.bootstrap, "seed": a.seed, "limit": a.limit,
                         "benchmark": "public/data/demo-benchmark.json", "bound": False},
            "paper_id_perplexity": PAPER_ID_PERPLEXITY, "configurations": {}}
-    full_reasoning = None
+    full_reasoning, runs = None, {}
     for name, (args, variant, description) in configurations().items():
         if name not in wanted and not (name == "full" and "other_r" in wanted):
             continue
@@ -227,11 +275,17 @@ def main():
             bench_file = os.path.join(a.work_dir, "ablation", f"bench-{variant}.json")
             with open(bench_file, "w", encoding="utf-8") as f:
                 json.dump(benchmark_variant(bench, variant, full_reasoning, a.limit), f, ensure_ascii=False)
-        results, secs = evaluate(a, name, args, bench_file, models)
+        results = evaluate(a, name, args, bench_file, models)
+        runs[name] = results
         if name == "full":
             full_reasoning = results["reasoning"]
-        doc["configurations"][name] = {"description": description, "arguments": args, "wall_s": round(secs, 1),
+        doc["configurations"][name] = {"description": description, "arguments": args,
                                        **figures(results, bench)}
+    if "full" in runs:
+        for name, results in runs.items():
+            if name != "full":
+                doc["configurations"][name]["gold_perplexity_vs_full"] = paired_ratio(runs["full"], results,
+                                                                                     groups_of(bench))
     doc["reward_curves"], doc["heldout_valid"] = reward_curves(a), heldout(a)
     os.makedirs(a.out_dir, exist_ok=True)
     with open(os.path.join(a.out_dir, "ablation.json"), "w", encoding="utf-8") as f:
@@ -239,7 +293,8 @@ def main():
     md = os.path.join(a.out_dir, "ablation.md")
     with open(md, "w", encoding="utf-8") as f:
         f.write(markdown(doc))
-    subprocess.run(["npx", "prettier", "--write", md], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["npx", "prettier", "--write", md, os.path.join(a.out_dir, "ablation.json")], cwd=REPO, check=True,
+                   stdout=subprocess.DEVNULL)
     print(f"wrote {a.out_dir}/ablation.json and ablation.md")
 
 

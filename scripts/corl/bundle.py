@@ -8,12 +8,14 @@ trained models do (check_export.py), writes the fixture CI checks the bundled mo
 and rebuilds public/models/manifest.json.
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import card  # noqa: E402
 from hf_model import REPO  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +33,10 @@ def main():
         dst = os.path.join(REPO, "public", "models", f"rolescope-corl-{kind}")
         shutil.rmtree(dst, ignore_errors=True)
         shutil.copytree(os.path.join(a.out, kind), dst)
+        with open(os.path.join(dst, "training.json"), encoding="utf-8") as f:  # the card as card.py writes it now
+            doc = json.load(f)
+        with open(os.path.join(dst, "README.md"), "w", encoding="utf-8") as f:
+            f.write(card.model_card(doc, f"rolescope-corl-{kind}"))
         print(f"copied {a.out}/{kind} -> {dst}")
     subprocess.run(["npx", "tsx", "scripts/build-model-manifest.ts"], cwd=REPO, check=True)
 

@@ -46,6 +46,13 @@ def _settings(rec):
     return f"seed {rec.get('seed', '')}"
 
 
+def _order(name):
+    """Training order: data, the cold starts, then each iteration's RL, RLMid and estimator RL."""
+    kind = _stage_kind(name)
+    k = int(name.rsplit("-", 1)[1]) if name[-1].isdigit() else 0
+    return k, list(STAGE_TEXT).index(kind) if kind in STAGE_TEXT else len(STAGE_TEXT)
+
+
 def model_card(doc, model_id):
     """Markdown for the bundled folder `model_id` from its training.json `doc`."""
     kind, fig = doc["model"], doc["heldout"]
@@ -61,7 +68,7 @@ def model_card(doc, model_id):
              "files, which training never reads.", "",
              "## Stages", "",
              "| stage | what | settings | result | wall time |", "| --- | --- | --- | --- | --- |"]
-    for name, rec in doc["stages"].items():
+    for name, rec in sorted(doc["stages"].items(), key=lambda item: _order(item[0])):
         lines.append(f"| `{name}` | {STAGE_TEXT.get(_stage_kind(name), '')} | {_settings(rec)} | {_result(rec)} | "
                      f"{rec.get('wall_s', 0):.0f} s |")
     tr = fig["thought_rewards"]
@@ -73,7 +80,7 @@ def model_card(doc, model_id):
               f"The thought policy's greedy r there: format reward {tr['format']:.2f}, length reward "
               f"{tr['length']:.2f}, likelihood reward {tr['likelihood']:.3f} (under `{tr['likelihood_under']}`).", "",
               "## Rebuild", "", "```",
-              ".venv/bin/python scripts/corl/train.py all          # every stage, resumable",
-              ".venv/bin/python scripts/corl/train.py export --iteration 2 --out DIR", "```", "",
+              ".venv/bin/python scripts/corl/train.py data   # then each stage in the order above",
+              f".venv/bin/python scripts/corl/train.py export --iteration {doc['iteration']} --out DIR", "```", "",
               "`training.json` beside this card holds every stage's full record (loss and reward logs)."]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,12 @@
   .venv/bin/python scripts/corl/train.py rl-estimator --iteration K   # GRPO: format + judge ratio
   .venv/bin/python scripts/corl/train.py export --out DIR [--iteration 2]
   .venv/bin/python scripts/corl/train.py all --smoke --out DIR          # every stage, tiny, end to end
+  .venv/bin/python scripts/corl/train.py sft-estimator-noreason          # the ablation's "w/o reasoning" estimator
+
+--model takes a bundled demo model id (default rolescope-tiny-multi) or a local Hugging Face
+checkpoint folder (e.g. Qwen3-8B, with --window for its context): LoRA then covers all linear
+layers, the GRPO stages run on every GPU under `accelerate launch`, and export writes merged
+checkpoints instead of the app's ONNX layout (docs/corl/README.md).
 
 Each stage writes under --work-dir (default .cache/corl, or .cache/corl-smoke with --smoke) and
 ends by writing its done.json (settings, counts, wall time), so a stage whose done.json exists is

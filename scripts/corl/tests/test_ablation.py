@@ -1,6 +1,8 @@
 import unittest
 
-from ablation import benchmark_variant, example_of, figures, fmt_ci
+import math
+
+from ablation import benchmark_variant, example_of, figures, fmt_ci, groups_of, paired_ratio
 from targets import cold_start_target
 
 
@@ -55,6 +57,31 @@ class TestAblation(unittest.TestCase):
                                                                    "ci": [4, 6], "n": 3})
         self.assertEqual(f["gold_perplexity"]["families"], {"user": {"ppl": 7.0, "ci": [6, 8], "n": 1}})
         self.assertEqual(f["remid"]["q"]["user"], {"remid": -0.2, "ci": [-0.3, 0.0]})
+
+    def test_groups_of(self):
+        bench = {"categories": {"A": {"family": "in-distribution"}, "B": {"family": "user"},
+                                "Literature": {"reference": "R"}, "R": {"family": "in-distribution"}}}
+        self.assertEqual(groups_of(bench), {"ID: A": {"A"}, "ID: R": {"R"}, "user": {"B"},
+                                            "character": {"Literature"}, "dialogue": set()})
+
+    def test_paired_ratio(self):
+        def run(scores):
+            pairs = [{"policy": "gold", "category": c, "i": j, "j": j, "meanLogProb": v} for (c, j), v in scores.items()]
+            # Policy pairs and mismatched gold pairs must be ignored.
+            pairs += [{"policy": "p", "category": "A", "i": 0, "j": 0, "meanLogProb": -99.0},
+                      {"policy": "gold", "category": "A", "i": 1, "j": 0, "meanLogProb": -99.0}]
+            return {"pairs": pairs}
+        base = run({("A", 0): -2.0, ("A", 1): -3.0, ("B", 0): -1.0})
+        other = run({("A", 0): -2.5, ("A", 1): -3.5, ("B", 0): -1.0})  # 0.5 nats worse on each A sample
+        out = paired_ratio(base, other, {"A": {"A"}, "B": {"B"}, "none": {"C"}})
+        self.assertAlmostEqual(out["A"]["ratio"], math.exp(0.5))
+        self.assertAlmostEqual(out["A"]["ci"][0], math.exp(0.5))  # no spread in the differences
+        self.assertEqual(out["A"]["n"], 2)
+        self.assertAlmostEqual(out["B"]["ratio"], 1.0)
+        self.assertNotIn("none", out)
+        # A sample only one run could score is left out of the pairing.
+        partial = run({("A", 0): -2.0})
+        self.assertEqual(paired_ratio(base, partial, {"A": {"A"}})["A"], {"ratio": 1.0, "ci": [1.0, 1.0], "n": 1})
 
     def test_fmt_ci(self):
         self.assertEqual(fmt_ci(4.851, [4.5, 5.25]), "4.85 [4.50, 5.25]")
