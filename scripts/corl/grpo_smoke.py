@@ -23,6 +23,8 @@ from peft import LoraConfig, get_peft_model  # noqa: E402
 from transformers import TrainerCallback  # noqa: E402
 from trl import GRPOConfig, GRPOTrainer  # noqa: E402
 
+from rl import StepTimer  # noqa: E402
+
 G, MAX_COMPLETION = 8, 64
 
 
@@ -47,17 +49,6 @@ def role_play_prompts(tok, n, max_prompt_tokens):
 def length_reward(completions, **_):
     # Trivial, but varies within a group so advantages are non-zero.
     return [min(len(c), 200) / 200 for c in completions]
-
-
-class StepTimer(TrainerCallback):
-    def __init__(self):
-        self.t0, self.steps = None, []
-
-    def on_step_begin(self, *a, **k):
-        self.t0 = time.perf_counter()
-
-    def on_step_end(self, *a, **k):
-        self.steps.append(time.perf_counter() - self.t0)
 
 
 class TimedGRPO(GRPOTrainer):

@@ -27,7 +27,7 @@ from prompts import estimator_messages, thought_messages
 G = 8
 
 
-class _Timer(TrainerCallback):
+class StepTimer(TrainerCallback):
     """Wall time per optimisation step (sampling + rewards + update)."""
 
     def __init__(self):
@@ -65,7 +65,7 @@ def grpo(model, tok, rows, reward_funcs, out_dir, steps, prompts_per_step, max_c
         num_generations=G, max_prompt_length=lm.WINDOW - max_completion, max_completion_length=max_completion,
         temperature=1.0, beta=0.0, epsilon=0.2, loss_type="bnpo", scale_rewards=True, num_iterations=1,
         reward_weights=[1.0] * len(reward_funcs))
-    timer = _Timer()
+    timer = StepTimer()
     tok.padding_side = "left"  # TRL pads prompts on the left for generation
     trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=cfg, train_dataset=Dataset.from_list(rows),
                           processing_class=tok, callbacks=[timer])
