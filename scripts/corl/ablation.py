@@ -5,6 +5,7 @@
 writes docs/corl/ablation.json and the tables of docs/corl/ablation.md. Estimators and where r comes from:
 
   full          the bundled CoRL estimator, r written by the bundled CoRL thought policy (reasoning generate)
+  iteration_1   the same after CoRL's first iteration (the second is the bundled one)
   wo_corl       the cold-start (SFT only) estimator, r written by the cold-start thought policy ("w/o CoRL")
   wo_reasoning  an estimator trained with the cold start's budget on est-v1 without r ("w/o reasoning")
   base          the untrained base model (rolescope-tiny-multi) on est-v1 without r: where training started
@@ -16,8 +17,10 @@ writes docs/corl/ablation.json and the tables of docs/corl/ablation.md. Estimato
 For each: the estimator's perplexity of the golden responses per category and shift family with
 its 95% bootstrap interval, and R-EMID of the bundled role-play policies per family. Added: the
 GRPO reward curves of the thought policy and the estimator, and the held-out (valid split)
-figures the exports wrote. The trained models come from train.py's stages under --work-dir; each
-evaluation is cached by npm run evaluate, so an interrupted ablation resumes.
+figures the exports wrote. The trained models come from train.py's stages: CoRL's under
+--work-dir, the cold start's and "w/o reasoning" under --cold-dir (the same folder unless the
+cold start was rebuilt apart from an imported CoRL run); each evaluation is cached by npm run
+evaluate, so an interrupted ablation resumes.
 """
 import argparse
 import json
@@ -36,9 +39,11 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 
 CORL_ESTIMATOR, CORL_THOUGHT = "rolescope-corl-estimator", "rolescope-corl-thought"
 DEMO_BENCHMARK = os.path.join(REPO, "public", "data", "demo-benchmark.json")
-# Stage folder (under --work-dir) of each model the ablation loads as folder:<name>.
-FOLDERS = {"sft-estimator": "sft-estimator/model", "sft-thought": "sft-thought/model",
-           "noreason-estimator": "sft-estimator-noreason/model"}
+# Where each model the ablation loads as folder:<name> lies: a stage folder of the cold-start work
+# folder (--cold-dir), or the export of an iteration recorded in --work-dir.
+FOLDERS = {"sft-estimator": ("cold", "sft-estimator/model"), "sft-thought": ("cold", "sft-thought/model"),
+           "noreason-estimator": ("cold", "sft-estimator-noreason/model"),
+           "iteration1-estimator": ("export-1", "estimator"), "iteration1-thought": ("export-1", "thought")}
 # The demo benchmark's built-in tags carry no family in its file (the app knows them).
 BUILT_IN_FAMILY = {"Film & Television": "character", "Literature": "character",
                    "TurnLevelComposition": "dialogue", "WordLevelComposition": "dialogue"}
@@ -51,6 +56,8 @@ def configurations():
     return {
         "full": (["--scorer", CORL_ESTIMATOR, "--thought", CORL_THOUGHT] + gen, None,
                  "CoRL estimator, r from the CoRL thought policy"),
+        "iteration_1": (["--scorer", "folder:iteration1-estimator", "--thought", "folder:iteration1-thought"] + gen,
+                        None, "CoRL after its first iteration (estimator and thought policy)"),
         "wo_corl": (["--scorer", "folder:sft-estimator", "--thought", "folder:sft-thought"] + gen, None,
                     "cold-start (SFT) estimator, r from the cold-start thought policy"),
         "wo_reasoning": (["--scorer", "folder:noreason-estimator", "--template", "est-v1", "--reasoning", "none"], None,
@@ -92,15 +99,25 @@ def benchmark_variant(bench, kind, full_reasoning, limit):
     return out
 
 
+def folder_of(a, where, rel):
+    """A model folder: under the cold-start work folder, or under an export recorded in --work-dir."""
+    if where == "cold":
+        return os.path.join(a.cold_dir, rel)
+    done = os.path.join(a.work_dir, where, "done.json")
+    out = json.load(open(done, encoding="utf-8"))["out"] if os.path.exists(done) else os.path.join(a.work_dir, where)
+    return os.path.join(out, rel)
+
+
 def link_folders(a):
     models = os.path.join(a.work_dir, "ablation", "models")
     os.makedirs(models, exist_ok=True)
-    for name, rel in FOLDERS.items():
-        src, dst = os.path.join(a.work_dir, rel), os.path.join(models, name)
+    for name, (where, rel) in FOLDERS.items():
+        src, dst = folder_of(a, where, rel), os.path.join(models, name)
         if not os.path.isdir(src):
             sys.exit(f"{src} is missing: run scripts/corl/train.py's stages first (scripts/corl/README.md)")
-        if not os.path.islink(dst):
-            os.symlink(src, dst)
+        if os.path.islink(dst):
+            os.unlink(dst)
+        os.symlink(os.path.abspath(src), dst)
     return models
 
 
@@ -179,14 +196,16 @@ def reward_curves(a):
 
 
 def heldout(a):
+    """The held-out figures of every export, the cold start's (export-0) from --cold-dir."""
     out = {}
-    for stage in sorted(s for s in os.listdir(a.work_dir) if s.startswith("export-")):
-        done = os.path.join(a.work_dir, stage, "done.json")
-        if os.path.exists(done):
-            rec = json.load(open(done, encoding="utf-8"))
-            out[stage] = {k: rec[k] for k in rec if k.startswith(("ppl_", "thought_rewards", "heldout", "estimator",
-                                                                    "thought"))}
-    return out
+    for work in dict.fromkeys([a.cold_dir, a.work_dir]):
+        for stage in sorted(s for s in os.listdir(work) if s.startswith("export-")):
+            done = os.path.join(work, stage, "done.json")
+            if os.path.exists(done) and (work == a.work_dir or stage == "export-0"):
+                rec = json.load(open(done, encoding="utf-8"))
+                out[stage] = {k: rec[k] for k in rec if k.startswith(("ppl_", "thought_rewards", "heldout", "estimator",
+                                                                        "thought"))}
+    return dict(sorted(out.items()))
 
 
 def fmt_ci(v, ci, digits=2):
@@ -249,6 +268,7 @@ def markdown(doc):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--work-dir", default=os.path.join(REPO, ".cache", "corl"))
+    p.add_argument("--cold-dir", help="the cold-start and w/o-reasoning stages' work folder (default: --work-dir)")
     p.add_argument("--out-dir", default=os.path.join(REPO, "docs", "corl"))
     p.add_argument("--pairs", type=int, default=200)
     p.add_argument("--bootstrap", type=int, default=1000)
@@ -258,11 +278,13 @@ def main():
     p.add_argument("--quiet", action="store_true", help="hide npm run evaluate's report")
     a = p.parse_args()
     a.work_dir = os.path.abspath(a.work_dir)
+    a.cold_dir = os.path.abspath(a.cold_dir or a.work_dir)
     models = link_folders(a)
     bench = json.load(open(DEMO_BENCHMARK, encoding="utf-8"))
     wanted = a.only.split(",") if a.only else list(configurations())
     doc = {"command": "python scripts/corl/ablation.py" + (f" --pairs {a.pairs}" if a.pairs != 200 else "")
-           + (f" --limit {a.limit}" if a.limit else ""), "date": time.strftime("%Y-%m-%d"),
+           + (f" --limit {a.limit}" if a.limit else "")
+           + (f" --cold-dir {os.path.relpath(a.cold_dir, REPO)}" if a.cold_dir != a.work_dir else ""), "date": time.strftime("%Y-%m-%d"),
            "settings": {"pairs": a.pairs, "bootstrap": a.bootstrap, "seed": a.seed, "limit": a.limit,
                         "benchmark": "public/data/demo-benchmark.json", "bound": False},
            "paper_id_perplexity": PAPER_ID_PERPLEXITY, "configurations": {}}

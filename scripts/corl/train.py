@@ -9,6 +9,7 @@
   .venv/bin/python scripts/corl/train.py export --out DIR [--iteration 2]
   .venv/bin/python scripts/corl/train.py all --smoke --out DIR          # every stage, tiny, end to end
   .venv/bin/python scripts/corl/train.py sft-estimator-noreason          # the ablation's "w/o reasoning" estimator
+  .venv/bin/python scripts/corl/train.py import --iteration 1 [--from public/models]  # resume from a shipped pair
 
 --model takes a bundled demo model id (default rolescope-tiny-multi) or a local Hugging Face
 checkpoint folder (e.g. Qwen3-8B, with --window for its context): LoRA then covers all linear
@@ -22,11 +23,17 @@ models are LoRA adapters on the same base demo model; iteration 0 names the cold
 models, so `export --iteration 0` gives the SFT pair with its held-out figures. Training rows
 come from the `valid` split only (data.py); the held-out slice is a disjoint seeded sample of
 the same split, never test data.
+
+`import --iteration K` rebuilds iteration K's state from an exported pair (by default the bundled
+rolescope-corl-thought and rolescope-corl-estimator): the adapters, factorised back out of the
+merged weights (resume.py), the stage records of their training.json and the export itself, so
+iteration K+1 can train on from what was shipped once the work folder that made it is gone.
 """
 import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import time
 
@@ -39,11 +46,12 @@ import card  # noqa: E402
 import data  # noqa: E402
 import lm  # noqa: E402
 import rewards  # noqa: E402
+import resume  # noqa: E402
 import rl  # noqa: E402
 from prompts import ESTIMATOR_RESPONSE_PREFIX, estimator_messages, js_trim, thought_messages  # noqa: E402
 
 STAGES = ["data", "sft-thought", "sft-estimator", "rl-thought", "rlmid", "rl-estimator", "export",
-          "sft-estimator-noreason"]
+          "sft-estimator-noreason", "import"]
 SINGLE = ("data", "sft-thought", "sft-estimator", "sft-estimator-noreason")  # stages without an iteration
 
 
@@ -244,6 +252,46 @@ def stage_export(a, out, k):
     return {"out": a.out, "iteration": k, **{key: v for key, v in fig.items() if key != "examples"}}
 
 
+DATA_KEYS = ("model", "split", "seed", "examples_in_split", "train", "heldout")
+
+
+def stage_import(a, k):
+    """Iteration k's thought policy and estimator from an exported pair (--from): their adapters,
+    their lineage's stage records (marked imported) and export-k. The data stage must have run
+    here with the settings the pair was trained on, so that the next stages read the same rows."""
+    data_done = os.path.join(a.work_dir, "data", "done.json")
+    if not os.path.exists(data_done):
+        sys.exit(f"{data_done} is missing: run the data stage first (with the pair's --seed and sizes)")
+    data_rec = json.load(open(data_done, encoding="utf-8"))
+    tok = lm.load_base(a.model)[1]
+    probe = torch.tensor([tok("<|im_start|>user\nHello there, how are you?<|im_end|>\n")["input_ids"]])
+    records, export = {}, os.path.join(a.work_dir, f"export-{k}")
+    for kind, stage in [("thought", thought_stage(k)), ("estimator", estimator_stage(k))]:
+        folder = os.path.join(a.from_dir, f"rolescope-corl-{kind}")
+        doc = json.load(open(os.path.join(folder, "training.json"), encoding="utf-8"))
+        if doc["iteration"] != k or doc["base"] != a.model:
+            sys.exit(f"{folder} is iteration {doc['iteration']} on {doc['base']}, not iteration {k} on {a.model}")
+        mismatch = [key for key in DATA_KEYS if doc["stages"]["data"].get(key) != data_rec.get(key)]
+        if mismatch:
+            sys.exit(f"{folder} was trained on other data rows (differs in {mismatch}): rerun the data stage to match")
+        model, _, check = resume.adapter_from_merged(a.model, folder, probe)
+        print(f"  {kind}: {check}")
+        model.save_pretrained(os.path.join(a.work_dir, stage, "adapter"))
+        source = os.path.relpath(folder, REPO)
+        for name, rec in doc["stages"].items():
+            if name != "data":
+                records[name] = {**rec, "imported_from": source, **({"import_check": check} if name == stage else {})}
+        shutil.copytree(folder, os.path.join(export, kind), dirs_exist_ok=True)
+        heldout = doc["heldout"]
+    records[f"export-{k}"] = {"stage": f"export-{k}", "out": export, "iteration": k, "imported_from": a.from_dir,
+                              **{key: v for key, v in heldout.items() if key != "examples"}}
+    for name, rec in records.items():
+        os.makedirs(os.path.join(a.work_dir, name), exist_ok=True)
+        with open(os.path.join(a.work_dir, name, "done.json"), "w", encoding="utf-8") as f:
+            json.dump(rec, f, indent=1, ensure_ascii=False)
+    print(f"[import] iteration {k} from {a.from_dir}: {', '.join(sorted(records))}")
+
+
 def run_stage(a, stage, k):
     """Runs one stage unless its done.json exists (or --force); writes done.json with its wall time."""
     name = stage if stage in SINGLE else f"{stage}-{k}"
@@ -274,6 +322,8 @@ def parse_args(argv=None):
     p.add_argument("--iteration", type=int, help="rl-thought/rlmid/rl-estimator: 1 or 2; export: default 2")
     p.add_argument("--work-dir")
     p.add_argument("--out", help="export: the folder for thought/ and estimator/")
+    p.add_argument("--from", dest="from_dir", default=os.path.join(REPO, "public", "models"),
+                   help="import: the folder holding rolescope-corl-thought/ and rolescope-corl-estimator/")
     p.add_argument("--model", default="rolescope-tiny-multi",
                    help="the base: a bundled demo model id, or a local Hugging Face checkpoint folder (e.g. Qwen3-8B)")
     p.add_argument("--data-from", default="rolescope-tiny-multi", choices=list(lm.DEMO_MODELS),
@@ -310,6 +360,10 @@ def main():
     if a.stage == "all":
         plan = [("data", 0), ("sft-thought", 0), ("sft-estimator", 0)]
         plan += [(s, k) for k in (1, 2) for s in ("rl-thought", "rlmid", "rl-estimator")] + [("export", 2)]
+    elif a.stage == "import":
+        if a.iteration not in (1, 2):
+            p.error("import needs --iteration 1 or 2")
+        return stage_import(a, a.iteration)
     elif a.stage in ("rl-thought", "rlmid", "rl-estimator"):
         if a.iteration not in (1, 2):
             p.error(f"{a.stage} needs --iteration 1 or 2")
