@@ -41,7 +41,8 @@ def _settings(rec):
                 f"clip {s['epsilon']}, {s['loss_type']}, temperature {s['temperature']}, "
                 f"completions <= {s['max_completion_length']} tokens")
     if "epochs" in s:
-        return (f"{s['steps']} steps ({s['epochs']} epochs x batch {s['batch_size']}), lr {s['lr']:g} {s['schedule']}, "
+        epochs = f"{s['epochs']} epoch" + ("" if s["epochs"] == 1 else "s")
+        return (f"{s['steps']} steps ({epochs} x batch {s['batch_size']}), lr {s['lr']:g} {s['schedule']}, "
                 f"warm-up {s['warmup']}, clip {s['grad_clip']}, LoRA {s['lora']}")
     return f"seed {rec.get('seed', '')}"
 
@@ -51,6 +52,19 @@ def _order(name):
     kind = _stage_kind(name)
     k = int(name.rsplit("-", 1)[1]) if name[-1].isdigit() else 0
     return k, list(STAGE_TEXT).index(kind) if kind in STAGE_TEXT else len(STAGE_TEXT)
+
+
+def _resumed(stages):
+    """A note on the stages that ran in an earlier run, whose exported pair `train.py import` resumed."""
+    imported = sorted((name for name, rec in stages.items() if "imported_from" in rec), key=_order)
+    checks = [rec["import_check"] for rec in stages.values() if "import_check" in rec]
+    if not imported:
+        return []
+    source = stages[imported[0]]["imported_from"]
+    worst = max((c["max_logit_diff"] for c in checks), default=float("nan"))
+    return ["", f"Stages {', '.join(f'`{n}`' for n in imported)} ran in an earlier run; the later stages trained on "
+            f"from its exported pair in `{source}` (`train.py import`), whose LoRA updates were factorised back out of "
+            f"the merged weights (largest logit difference from the exported model {worst:.1e})."]
 
 
 def model_card(doc, model_id):
@@ -72,7 +86,9 @@ def model_card(doc, model_id):
         lines.append(f"| `{name}` | {STAGE_TEXT.get(_stage_kind(name), '')} | {_settings(rec)} | {_result(rec)} | "
                      f"{rec.get('wall_s', 0):.0f} s |")
     tr = fig["thought_rewards"]
-    lines += [f"\nTotal training time of these stages: {total_s / 60:.0f} min.", "",
+    lines += [f"\nTotal training time of these stages: {total_s / 60:.0f} min."]
+    lines += _resumed(doc["stages"])
+    lines += ["",
               f"## Held-out figures ({fig['heldout']} valid-split examples never trained on)", "",
               f"Perplexity of the golden responses under `{fig['estimator']}`: **{fig['ppl_thought_greedy']:.2f}** with "
               f"r written by `{fig['thought']}`, {fig['ppl_empty']:.2f} with an empty r, {fig['ppl_r_star']:.2f} with "
@@ -81,6 +97,7 @@ def model_card(doc, model_id):
               f"{tr['length']:.2f}, likelihood reward {tr['likelihood']:.3f} (under `{tr['likelihood_under']}`).", "",
               "## Rebuild", "", "```",
               ".venv/bin/python scripts/corl/train.py data   # then each stage in the order above",
+              "# or, from an exported earlier iteration: train.py import --iteration K --from DIR, then the later stages",
               f".venv/bin/python scripts/corl/train.py export --iteration {doc['iteration']} --out DIR", "```", "",
               "`training.json` beside this card holds every stage's full record (loss and reward logs)."]
     return "\n".join(lines) + "\n"

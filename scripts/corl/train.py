@@ -277,13 +277,13 @@ def stage_import(a, k):
         model, _, check = resume.adapter_from_merged(a.model, folder, probe)
         print(f"  {kind}: {check}")
         model.save_pretrained(os.path.join(a.work_dir, stage, "adapter"))
-        source = os.path.relpath(folder, REPO)
+        source = os.path.relpath(a.from_dir, REPO)
         for name, rec in doc["stages"].items():
             if name != "data":
                 records[name] = {**rec, "imported_from": source, **({"import_check": check} if name == stage else {})}
         shutil.copytree(folder, os.path.join(export, kind), dirs_exist_ok=True)
         heldout = doc["heldout"]
-    records[f"export-{k}"] = {"stage": f"export-{k}", "out": export, "iteration": k, "imported_from": a.from_dir,
+    records[f"export-{k}"] = {"stage": f"export-{k}", "out": export, "iteration": k, "imported_from": os.path.relpath(a.from_dir, REPO),
                               **{key: v for key, v in heldout.items() if key != "examples"}}
     for name, rec in records.items():
         os.makedirs(os.path.join(a.work_dir, name), exist_ok=True)
