@@ -6,6 +6,7 @@
  */
 import type { BenchmarkSample } from '../benchmark/format.js';
 import { rolePlayMessages, type RolePlayInput } from '../prompts/prompt.js';
+import { replyOf } from '../prompts/thought-block.js';
 import { thoughtMessages } from '../prompts/thought-prompt.js';
 import { withOldestTurnsDropped } from './fit.js';
 import type { PolicySpec, ThoughtSpec } from './run-types.js';
@@ -48,8 +49,9 @@ async function ownEntropy(model: EvaluationModel, s: BenchmarkSample, response: 
 }
 
 /**
- * One policy's answers by sample ID: imported, or generated with the role-play prompt. With
- * `entropies`, each non-empty generated answer's own entropy is filled in too.
+ * One policy's answers by sample ID: imported, or generated with the role-play prompt (the reply
+ * alone when the policy thinks first). With `entropies`, each non-empty generated answer's own
+ * entropy is filled in too.
  */
 export async function policyResponses(
   policy: PolicySpec,
@@ -73,7 +75,7 @@ export async function policyResponses(
       throwIfAborted(signal);
       const fitted = await answerOrNothing(s, counts, (x) => model.generate(rolePlayMessages(x), POLICY_GENERATION));
       if (fitted.droppedTurns > 0) counts.truncatedPrompts++;
-      answers[s.id] = fitted.value.text.trim();
+      answers[s.id] = replyOf(fitted.value.text); // a thinking policy's thought is not its response
       if (entropies && answers[s.id]) entropies[s.id] = await ownEntropy(model, s, answers[s.id]!);
       onProgress?.({ stage: 'generate', policy: policy.id, done: k + 1, total: selected.length });
     }

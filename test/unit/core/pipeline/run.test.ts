@@ -275,6 +275,52 @@ describe('runEvaluation', () => {
     ).rejects.toThrow(/lack 1 samples, e.g. chinese-0/);
   });
 
+  it("scores a thinking policy's reply alone, and counts a thought that never closed as an empty response", async () => {
+    const thinking = (close: boolean) => async () => {
+      const plain = fakePolicy();
+      return {
+        ...plain,
+        async generate(prompt: readonly ChatMessage[]) {
+          // The thought repeats another sample's answer: scored, it would change every pair's score.
+          const reply = (await plain.generate(prompt)).text;
+          const thought = `<think>\npolicy ${personaOf(prompt) === 'IDTest:0' ? 'chinese:1' : 'IDTest:0'}`;
+          return { text: close || !reply.includes(':2') ? `${thought}\n</think>\n${reply}` : thought };
+        },
+      };
+    };
+    const scored: string[] = []; // every response the estimator saw
+    const run = (load: () => Promise<EvaluationModel>) => {
+      const estimator = fakeEstimator();
+      return runEvaluation({
+        benchmark: benchmark(),
+        policies: [{ id: 'policy-a', load }],
+        estimator: {
+          id: 'estimator',
+          load: async () => ({
+            ...estimator,
+            score: async (groups: Parameters<EvaluationModel['score']>[0]) => {
+              for (const g of groups) scored.push(...g.responses);
+              return estimator.score(groups);
+            },
+          }),
+        },
+        settings,
+      });
+    };
+    const plain = await run(async () => fakePolicy());
+    const thought = await run(thinking(true));
+    expect(thought.counts.emptyResponses).toBe(0);
+    expect(scored.filter((r) => r.startsWith('policy')).length).toBeGreaterThan(0);
+    expect(scored.filter((r) => r.includes('think'))).toEqual([]);
+    expect(thought.rows.map((r) => r.remid)).toEqual(plain.rows.map((r) => r.remid));
+    expect(thought.pairs.filter((p) => p.policy === 'policy-a')).toEqual(
+      plain.pairs.filter((p) => p.policy === 'policy-a'),
+    );
+    // The thoughts of samples IDTest:2 and chinese:2 never close: no reply, two empty responses.
+    const unclosed = await run(thinking(false));
+    expect(unclosed.counts.emptyResponses).toBe(2);
+  });
+
   it('drops the oldest turns of over-long contexts and counts them', async () => {
     const out = await runEvaluation({
       benchmark: benchmark(3),
