@@ -16,15 +16,21 @@ export interface BundledModelFile {
  * estimator q(y | x, r) that scores with the est-v1 prompt after a reasoning r
  * (`corl-estimator`) and the thought policy trained with it to write that r from x with the th-v1
  * prompt (`corl-thought`); they are offered as estimator and thought model, not as default
- * policies.
+ * policies. `method-policy` models are role-play policies trained from one base by another method
+ * (more SFT, thinking SFT, RL) for the training-method comparison: policies, but not defaults.
  */
-export type BundledModelRole = 'role-play' | 'corl-estimator' | 'corl-thought';
+export type BundledModelRole = 'role-play' | 'corl-estimator' | 'corl-thought' | 'method-policy';
 
 export interface BundledModelEntry {
   readonly id: string;
   readonly name: string;
   readonly description: string;
   readonly role: BundledModelRole;
+  /**
+   * How a policy of the training-method comparison was trained (e.g. "SFT", "SFT + RL (GRPO)"):
+   * set on the method policies and on the base they were all trained from, absent elsewhere.
+   */
+  readonly method?: string;
   /** The dtype whose ONNX file ships (fp32 → onnx/model.onnx). */
   readonly dtype: 'fp32';
   /** Relative path inside the model folder → hash and size. */

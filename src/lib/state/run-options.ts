@@ -54,7 +54,7 @@ export const DEFAULT_OPTIONS: RunOptions = {
 export const DEMO_OPTIONS = { limitPerCategory: 4, maxPairs: 12, bootstrapReplicates: 200 } as const;
 
 /** What the run panel needs to know of a bundled model: its id and what it is for. */
-export type BundledModelInfo = Pick<BundledModelEntry, 'id' | 'role'>;
+export type BundledModelInfo = Pick<BundledModelEntry, 'id' | 'role' | 'method'>;
 
 /**
  * The default models of a run: every bundled role-play model answers as a policy, and the last of
@@ -79,4 +79,20 @@ export function corlPreset(
   const thought = bundled.find((m) => m.role === 'corl-thought');
   if (!estimator || !thought) return null;
   return { estimator: estimator.id, reasoning: 'generate', thought: thought.id, estimatorTemplate: 'est-v1' };
+}
+
+/**
+ * The training-method comparison: every bundled policy labelled with a training method (the
+ * method policies and the base they were trained from) as the policies, scored by the CoRL
+ * estimator with its reasoning where the pair is bundled (else the estimator fields stay); null
+ * unless a method policy is bundled.
+ */
+export function methodsPreset(
+  bundled: readonly BundledModelInfo[],
+): (Pick<RunOptions, 'policies'> & Partial<ReturnType<typeof corlPreset>>) | null {
+  if (!bundled.some((m) => m.role === 'method-policy')) return null;
+  const policies = bundled.filter(
+    (m) => m.method !== undefined && m.role !== 'corl-estimator' && m.role !== 'corl-thought',
+  );
+  return { policies: policies.map((m) => m.id), ...corlPreset(bundled) };
 }

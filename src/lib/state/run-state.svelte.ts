@@ -14,6 +14,7 @@ import { SavedRunList } from './run-list.svelte.js';
 import { browserRunLocks, type RunLocks } from './run-locks.js';
 import {
   corlPreset,
+  methodsPreset,
   DEFAULT_OPTIONS,
   defaultModels,
   DEMO_OPTIONS,
@@ -27,7 +28,7 @@ import { RunStorage } from './run-storage.svelte.js';
 
 export type { RunRecords, RunRunner } from './run-services.js';
 export type { ImportedResponses, RunBenchmark } from './run-job.js';
-export { corlPreset, DEMO_OPTIONS, type BundledModelInfo, type RunOptions } from './run-options.js';
+export { corlPreset, methodsPreset, DEMO_OPTIONS, type BundledModelInfo, type RunOptions } from './run-options.js';
 export { etaSeconds, type StageProgress } from './run-progress.svelte.js';
 export type { RunListItem, RunListStatus } from './run-list.svelte.js';
 
@@ -157,6 +158,18 @@ export class RunState {
    */
   useCorl(bundled: readonly BundledModelInfo[]): boolean {
     const preset = corlPreset(bundled);
+    if (!preset || this.running) return false;
+    Object.assign(this.options, preset);
+    return true;
+  }
+
+  /**
+   * Sets the policies to the training-method comparison's and the estimator to the CoRL pair's
+   * where bundled (see methodsPreset); false, changing nothing, without method policies or while
+   * a run is in progress.
+   */
+  useMethods(bundled: readonly BundledModelInfo[]): boolean {
+    const preset = methodsPreset(bundled);
     if (!preset || this.running) return false;
     Object.assign(this.options, preset);
     return true;

@@ -280,9 +280,10 @@ describe('runEvaluation', () => {
       const plain = fakePolicy();
       return {
         ...plain,
-        async generate(prompt: readonly ChatMessage[]) {
+        async generate(...args: Parameters<EvaluationModel['generate']>) {
+          const [prompt] = args;
           // The thought repeats another sample's answer: scored, it would change every pair's score.
-          const reply = (await plain.generate(prompt)).text;
+          const reply = (await plain.generate(...args)).text;
           const thought = `<think>\npolicy ${personaOf(prompt) === 'IDTest:0' ? 'chinese:1' : 'IDTest:0'}`;
           return { text: close || !reply.includes(':2') ? `${thought}\n</think>\n${reply}` : thought };
         },

@@ -10,6 +10,7 @@ import { summarizeRun } from '../../../../src/storage/run-store.js';
 import {
   RunState,
   corlPreset,
+  methodsPreset,
   etaSeconds,
   type RunRecords,
   type RunRunner,
@@ -521,3 +522,49 @@ function runnerJob(): EvaluationJob {
     device: 'auto',
   };
 }
+
+describe('methodsPreset and RunState.useMethods', () => {
+  /** The manifest's order: role-play models (the base labelled SFT), the CoRL pair, the method policies. */
+  const bundled = [
+    ...rolePlay('rolescope-tiny-en'),
+    { id: 'rolescope-tiny-multi', role: 'role-play' as const, method: 'SFT' },
+    { id: 'rolescope-corl-estimator', role: 'corl-estimator' as const },
+    { id: 'rolescope-corl-thought', role: 'corl-thought' as const },
+    { id: 'rolescope-method-rl', role: 'method-policy' as const, method: 'SFT + RL (GRPO)' },
+    { id: 'rolescope-method-think', role: 'method-policy' as const, method: 'thinking SFT' },
+  ];
+
+  it('takes the labelled policies and the CoRL pair, and nothing without a method policy', () => {
+    expect(methodsPreset(bundled)).toEqual({
+      policies: ['rolescope-tiny-multi', 'rolescope-method-rl', 'rolescope-method-think'],
+      estimator: 'rolescope-corl-estimator',
+      reasoning: 'generate',
+      thought: 'rolescope-corl-thought',
+      estimatorTemplate: 'est-v1',
+    });
+    // Without the CoRL pair the estimator fields are left as they are.
+    expect(methodsPreset(bundled.filter((m) => !m.role.startsWith('corl')))).toEqual({
+      policies: ['rolescope-tiny-multi', 'rolescope-method-rl', 'rolescope-method-think'],
+    });
+    expect(methodsPreset(bundled.slice(0, 4))).toBeNull();
+  });
+
+  it('never makes a method policy a default, and presets the comparison on request', async () => {
+    const { runner, state } = setup();
+    await state.init(bundled);
+    expect(state.options.policies).toEqual(['rolescope-tiny-en', 'rolescope-tiny-multi']);
+    expect(state.useMethods(bundled)).toBe(true);
+    expect(state.options).toMatchObject({
+      policies: ['rolescope-tiny-multi', 'rolescope-method-rl', 'rolescope-method-think'],
+      estimator: 'rolescope-corl-estimator',
+      reasoning: 'generate',
+    });
+    await state.start(source);
+    expect(runner.jobs[0]!.policies.map((p) => p.id)).toEqual([
+      'rolescope-tiny-multi',
+      'rolescope-method-rl',
+      'rolescope-method-think',
+    ]);
+    expect(state.useMethods(bundled.slice(0, 4))).toBe(false);
+  });
+});
