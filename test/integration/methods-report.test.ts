@@ -80,7 +80,9 @@ describe('the training-method report', () => {
     for (const family of ['user', 'character', 'dialogue'] as const) {
       const rows = file.families.filter((f) => f.family === family);
       expect(rows).toHaveLength(2);
-      const [b, o] = [base, other].map((id) => report.policies.find((p) => p.id === id)!.families[family]!);
+      const figures = (id: string) => report.policies.find((p) => p.id === id)!.families[family]!;
+      const b = figures(base);
+      const o = figures(other);
       expect(b.remid).toBe(rows.find((r) => r.policy === base)!.remid);
       expect(o.remid).toBe(rows.find((r) => r.policy === other)!.remid);
       expect(b.ci).toEqual(rows.find((r) => r.policy === base)!.remidCi);
