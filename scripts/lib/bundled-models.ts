@@ -22,8 +22,11 @@ export const MODEL_FILES = [
   'onnx/model.onnx',
 ] as const;
 
-/** Each known folder's name, description and role; any other folder is a role-play model named by its id. */
-const DESCRIPTIONS: Record<string, { name: string; description: string; role: BundledModelRole }> = {
+/**
+ * Each known folder's name, description, role and (for the training-method comparison) method; any
+ * other folder is a role-play model named by its id.
+ */
+const DESCRIPTIONS: Record<string, { name: string; description: string; role: BundledModelRole; method?: string }> = {
   'rolescope-tiny-en': {
     name: 'Rolescope tiny (English)',
     description: 'A small GPT-2-style role-play model trained on English persona dialogues only.',
@@ -34,6 +37,7 @@ const DESCRIPTIONS: Record<string, { name: string; description: string; role: Bu
     description:
       'The same architecture trained on English plus Chinese, Japanese, Korean, French, Italian and Indonesian dialogues.',
     role: 'role-play',
+    method: 'SFT',
   },
   'rolescope-corl-estimator': {
     name: 'Rolescope CoRL estimator',
@@ -45,6 +49,27 @@ const DESCRIPTIONS: Record<string, { name: string; description: string; role: Bu
     name: 'Rolescope CoRL thought policy',
     description: 'Writes the reasoning r (th-v1 prompt) for the CoRL estimator; trained with it.',
     role: 'corl-thought',
+  },
+  'rolescope-method-sft': {
+    name: 'Rolescope method: SFT, continued',
+    description:
+      'rolescope-tiny-multi trained further by SFT with the thinking variant’s budget and no thoughts: the control of the training-method comparison.',
+    role: 'method-policy',
+    method: 'SFT, continued (control)',
+  },
+  'rolescope-method-think': {
+    name: 'Rolescope method: thinking SFT',
+    description:
+      'rolescope-tiny-multi trained by SFT to write a short thought in <think> tags before its reply; only the reply is scored.',
+    role: 'method-policy',
+    method: 'thinking SFT',
+  },
+  'rolescope-method-rl': {
+    name: 'Rolescope method: SFT + RL',
+    description:
+      'rolescope-tiny-multi trained by GRPO with one reward, the word F1 of its reply with the training reply.',
+    role: 'method-policy',
+    method: 'SFT + RL (GRPO)',
   },
 };
 

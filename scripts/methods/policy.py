@@ -19,6 +19,8 @@ from prompts import js_trim  # noqa: E402
 from words import word_tokens  # noqa: E402
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+BASE = "rolescope-tiny-multi"  # the SFT policy every method starts from
+POLICY_TOKENS = 256  # the app's POLICY_GENERATION.maxNewTokens
 
 
 def role_play_messages(ex):

@@ -42,8 +42,7 @@ corl_train = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(corl_train)
 read_jsonl = corl_train.read_jsonl
 
-BASE = "rolescope-tiny-multi"
-POLICY_TOKENS = 256  # the app's POLICY_GENERATION.maxNewTokens
+BASE, POLICY_TOKENS = policy.BASE, policy.POLICY_TOKENS
 STAGES = ["data", "sft", "think", "rl", "export"]
 TRAINED = ("sft", "think", "rl")
 
