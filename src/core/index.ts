@@ -16,6 +16,7 @@ export * from './prompts/text-pieces.js';
 export * from './prompts/prompt.js';
 export * from './prompts/estimator-prompt.js';
 export * from './prompts/thought-prompt.js';
+export * from './prompts/thought-block.js';
 
 // Packing sequences into forward passes
 export * from './batching.js';
