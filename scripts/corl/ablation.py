@@ -108,10 +108,14 @@ def folder_of(a, where, rel):
     return os.path.join(out, rel)
 
 
-def link_folders(a):
+def link_folders(a, wanted):
+    """Links the model folders the wanted configurations load (folder:<name>) under one folder."""
     models = os.path.join(a.work_dir, "ablation", "models")
     os.makedirs(models, exist_ok=True)
+    used = {arg.split(":", 1)[1] for name in wanted for arg in configurations()[name][0] if arg.startswith("folder:")}
     for name, (where, rel) in FOLDERS.items():
+        if name not in used:
+            continue
         src, dst = folder_of(a, where, rel), os.path.join(models, name)
         if not os.path.isdir(src):
             sys.exit(f"{src} is missing: run scripts/corl/train.py's stages first (scripts/corl/README.md)")
@@ -279,9 +283,9 @@ def main():
     a = p.parse_args()
     a.work_dir = os.path.abspath(a.work_dir)
     a.cold_dir = os.path.abspath(a.cold_dir or a.work_dir)
-    models = link_folders(a)
     bench = json.load(open(DEMO_BENCHMARK, encoding="utf-8"))
     wanted = a.only.split(",") if a.only else list(configurations())
+    models = link_folders(a, wanted)
     doc = {"command": "python scripts/corl/ablation.py" + (f" --pairs {a.pairs}" if a.pairs != 200 else "")
            + (f" --limit {a.limit}" if a.limit else "")
            + (f" --cold-dir {os.path.relpath(a.cold_dir, REPO)}" if a.cold_dir != a.work_dir else ""), "date": time.strftime("%Y-%m-%d"),

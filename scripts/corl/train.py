@@ -259,6 +259,8 @@ def stage_import(a, k):
     """Iteration k's thought policy and estimator from an exported pair (--from): their adapters,
     their lineage's stage records (marked imported) and export-k. The data stage must have run
     here with the settings the pair was trained on, so that the next stages read the same rows."""
+    if not lm.is_demo(a.model):
+        sys.exit("import rebuilds adapters of the bundled demo base only; a Hugging Face base keeps its adapters")
     data_done = os.path.join(a.work_dir, "data", "done.json")
     if not os.path.exists(data_done):
         sys.exit(f"{data_done} is missing: run the data stage first (with the pair's --seed and sizes)")
@@ -266,6 +268,7 @@ def stage_import(a, k):
     tok = lm.load_base(a.model)[1]
     probe = torch.tensor([tok("<|im_start|>user\nHello there, how are you?<|im_end|>\n")["input_ids"]])
     records, export = {}, os.path.join(a.work_dir, f"export-{k}")
+    source = os.path.relpath(a.from_dir, REPO)
     for kind, stage in [("thought", thought_stage(k)), ("estimator", estimator_stage(k))]:
         folder = os.path.join(a.from_dir, f"rolescope-corl-{kind}")
         doc = json.load(open(os.path.join(folder, "training.json"), encoding="utf-8"))
@@ -277,13 +280,12 @@ def stage_import(a, k):
         model, _, check = resume.adapter_from_merged(a.model, folder, probe)
         print(f"  {kind}: {check}")
         model.save_pretrained(os.path.join(a.work_dir, stage, "adapter"))
-        source = os.path.relpath(a.from_dir, REPO)
         for name, rec in doc["stages"].items():
             if name != "data":
                 records[name] = {**rec, "imported_from": source, **({"import_check": check} if name == stage else {})}
         shutil.copytree(folder, os.path.join(export, kind), dirs_exist_ok=True)
         heldout = doc["heldout"]
-    records[f"export-{k}"] = {"stage": f"export-{k}", "out": export, "iteration": k, "imported_from": os.path.relpath(a.from_dir, REPO),
+    records[f"export-{k}"] = {"stage": f"export-{k}", "out": export, "iteration": k, "imported_from": source,
                               **{key: v for key, v in heldout.items() if key != "examples"}}
     for name, rec in records.items():
         os.makedirs(os.path.join(a.work_dir, name), exist_ok=True)
