@@ -1,12 +1,11 @@
 import unittest
 
-import json
 import math
 import os
 import tempfile
 from types import SimpleNamespace
 
-from ablation import benchmark_variant, example_of, figures, fmt_ci, folder_of, groups_of, paired_ratio
+from ablation import benchmark_variant, example_of, figures, fmt_ci, groups_of, link_folders, paired_ratio
 from targets import cold_start_target
 
 
@@ -87,16 +86,20 @@ class TestAblation(unittest.TestCase):
         partial = run({("A", 0): -2.0})
         self.assertEqual(paired_ratio(base, partial, {"A": {"A"}})["A"], {"ratio": 1.0, "ci": [1.0, 1.0], "n": 1})
 
-    def test_folder_of(self):
-        with tempfile.TemporaryDirectory() as work:
-            a = SimpleNamespace(work_dir=work, cold_dir="/cold")
-            self.assertEqual(folder_of(a, "cold", "sft-thought/model"), "/cold/sft-thought/model")
-            # An export without a record is looked for in the work folder; with one, where it wrote.
-            self.assertEqual(folder_of(a, "export-1", "thought"), os.path.join(work, "export-1", "thought"))
-            os.makedirs(os.path.join(work, "export-1"))
-            with open(os.path.join(work, "export-1", "done.json"), "w", encoding="utf-8") as f:
-                json.dump({"out": "/exports/one"}, f)
-            self.assertEqual(folder_of(a, "export-1", "thought"), "/exports/one/thought")
+    def test_link_folders_links_what_the_configurations_load(self):
+        with tempfile.TemporaryDirectory() as root:
+            work, cold = os.path.join(root, "work"), os.path.join(root, "cold")
+            for rel in ("sft-estimator/model", "sft-thought/model"):
+                os.makedirs(os.path.join(cold, rel))
+            a = SimpleNamespace(work_dir=work, cold_dir=cold)
+            models = link_folders(a, ["wo_corl", "base"])
+            self.assertEqual(sorted(os.listdir(models)), ["sft-estimator", "sft-thought"])
+            self.assertEqual(os.path.realpath(os.path.join(models, "sft-thought")),
+                             os.path.realpath(os.path.join(cold, "sft-thought", "model")))
+            # A configuration whose model was never trained stops with the stage to run.
+            with self.assertRaises(SystemExit) as stop:
+                link_folders(a, ["wo_reasoning"])
+            self.assertIn("sft-estimator-noreason/model is missing", str(stop.exception))
 
     def test_fmt_ci(self):
         self.assertEqual(fmt_ci(4.851, [4.5, 5.25]), "4.85 [4.50, 5.25]")
