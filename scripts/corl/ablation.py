@@ -4,7 +4,9 @@
 
 writes docs/corl/ablation.json and the tables of docs/corl/ablation.md. Estimators and where r comes from:
 
-  full          the bundled CoRL estimator, r written by the bundled CoRL thought policy (reasoning generate)
+  full          the bundled CoRL estimator, r written by the bundled CoRL thought policy (reasoning generate):
+                CoRL's first iteration, chosen over the second by held-out perplexity (docs/corl/README.md)
+  iteration_2   the same after CoRL's second iteration, where the paper stops
   wo_corl       the cold-start (SFT only) estimator, r written by the cold-start thought policy ("w/o CoRL")
   wo_reasoning  an estimator trained with the cold start's budget on est-v1 without r ("w/o reasoning")
   base          the untrained base model (rolescope-tiny-multi) on est-v1 without r: where training started
@@ -38,9 +40,12 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 
 CORL_ESTIMATOR, CORL_THOUGHT = "rolescope-corl-estimator", "rolescope-corl-thought"
 DEMO_BENCHMARK = os.path.join(REPO, "public", "data", "demo-benchmark.json")
-# Stage folder (under --cold-dir) of each model the ablation loads as folder:<name>.
-FOLDERS = {"sft-estimator": "sft-estimator/model", "sft-thought": "sft-thought/model",
-           "noreason-estimator": "sft-estimator-noreason/model"}
+# Where each model the ablation loads as folder:<name> lies: a stage folder of the cold-start work
+# folder (--cold-dir), or a model of iteration 2's export (wherever `export --iteration 2` wrote it,
+# as its record in --work-dir says).
+FOLDERS = {"sft-estimator": ("cold", "sft-estimator/model"), "sft-thought": ("cold", "sft-thought/model"),
+           "noreason-estimator": ("cold", "sft-estimator-noreason/model"),
+           "iteration2-estimator": ("export-2", "estimator"), "iteration2-thought": ("export-2", "thought")}
 # The demo benchmark's built-in tags carry no family in its file (the app knows them).
 BUILT_IN_FAMILY = {"Film & Television": "character", "Literature": "character",
                    "TurnLevelComposition": "dialogue", "WordLevelComposition": "dialogue"}
@@ -53,6 +58,8 @@ def configurations():
     return {
         "full": (["--scorer", CORL_ESTIMATOR, "--thought", CORL_THOUGHT] + gen, None,
                  "CoRL estimator, r from the CoRL thought policy"),
+        "iteration_2": (["--scorer", "folder:iteration2-estimator", "--thought", "folder:iteration2-thought"] + gen,
+                        None, "CoRL after its second iteration (estimator and thought policy)"),
         "wo_corl": (["--scorer", "folder:sft-estimator", "--thought", "folder:sft-thought"] + gen, None,
                     "cold-start (SFT) estimator, r from the cold-start thought policy"),
         "wo_reasoning": (["--scorer", "folder:noreason-estimator", "--template", "est-v1", "--reasoning", "none"], None,
@@ -94,15 +101,24 @@ def benchmark_variant(bench, kind, full_reasoning, limit):
     return out
 
 
+def folder_of(a, where, rel):
+    """A model folder: under the cold-start work folder, or under an export recorded in --work-dir."""
+    if where == "cold":
+        return os.path.join(a.cold_dir, rel)
+    done = os.path.join(a.work_dir, where, "done.json")
+    out = json.load(open(done, encoding="utf-8"))["out"] if os.path.exists(done) else os.path.join(a.work_dir, where)
+    return os.path.join(out, rel)
+
+
 def link_folders(a, wanted):
     """Links the model folders the wanted configurations load (folder:<name>) under one folder."""
     models = os.path.join(a.work_dir, "ablation", "models")
     os.makedirs(models, exist_ok=True)
     used = {arg.split(":", 1)[1] for name in wanted for arg in configurations()[name][0] if arg.startswith("folder:")}
-    for name, rel in FOLDERS.items():
+    for name, (where, rel) in FOLDERS.items():
         if name not in used:
             continue
-        src, dst = os.path.join(a.cold_dir, rel), os.path.join(models, name)
+        src, dst = folder_of(a, where, rel), os.path.join(models, name)
         if not os.path.isdir(src):
             sys.exit(f"{src} is missing: run scripts/corl/train.py's stages first (scripts/corl/README.md)")
         if os.path.islink(dst):

@@ -1,11 +1,12 @@
 import unittest
 
+import json
 import math
 import os
 import tempfile
 from types import SimpleNamespace
 
-from ablation import benchmark_variant, example_of, figures, fmt_ci, groups_of, link_folders, paired_ratio
+from ablation import benchmark_variant, example_of, figures, fmt_ci, folder_of, groups_of, link_folders, paired_ratio
 from targets import cold_start_target
 
 
@@ -100,6 +101,17 @@ class TestAblation(unittest.TestCase):
             with self.assertRaises(SystemExit) as stop:
                 link_folders(a, ["wo_reasoning"])
             self.assertIn("sft-estimator-noreason/model is missing", str(stop.exception))
+
+    def test_folder_of(self):
+        with tempfile.TemporaryDirectory() as work:
+            a = SimpleNamespace(work_dir=work, cold_dir="/cold")
+            self.assertEqual(folder_of(a, "cold", "sft-thought/model"), "/cold/sft-thought/model")
+            # An export without a record is looked for in the work folder; with one, where it wrote.
+            self.assertEqual(folder_of(a, "export-2", "thought"), os.path.join(work, "export-2", "thought"))
+            os.makedirs(os.path.join(work, "export-2"))
+            with open(os.path.join(work, "export-2", "done.json"), "w", encoding="utf-8") as f:
+                json.dump({"out": "/exports/two"}, f)
+            self.assertEqual(folder_of(a, "export-2", "thought"), "/exports/two/thought")
 
     def test_fmt_ci(self):
         self.assertEqual(fmt_ci(4.851, [4.5, 5.25]), "4.85 [4.50, 5.25]")

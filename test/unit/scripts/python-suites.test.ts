@@ -13,7 +13,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 /** Each suite's test count when this was written; fewer means some were lost, not passed. */
 const SUITES = [
-  { folder: 'scripts/corl/tests', minTests: 37 },
+  { folder: 'scripts/corl/tests', minTests: 38 },
   { folder: 'scripts/methods/tests', minTests: 5 },
 ];
 
