@@ -84,7 +84,7 @@ def fixture(work_dir, names, n):
         outputs = {}
         for name, (model, _) in policies.items():
             text = lm.greedy(model, tok, [prompt], POLICY_TOKENS)[0]
-            outputs[name] = {"text": text, "reply": policy.reply_of(text),
+            outputs[name] = {"text": policy.js_trim(text), "reply": policy.reply_of(text),
                              "golden_token_logprobs": lm.span_logprobs(model, tok, [(ids, mask)])[0]}
         examples.append({"id": row["id"], **x, "golden": golden, "messages": policy.role_play_messages(x),
                          "golden_token_ids": [t for t, m in zip(ids, mask) if m], "policies": outputs})
