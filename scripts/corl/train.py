@@ -29,7 +29,6 @@ rolescope-corl-thought and rolescope-corl-estimator): the adapters, factorised b
 merged weights (resume.py), the stage records of their training.json and the export itself, so
 iteration K+1 can train on from what was shipped once the work folder that made it is gone.
 """
-import argparse
 import json
 import os
 import random
@@ -48,6 +47,7 @@ import lm  # noqa: E402
 import rewards  # noqa: E402
 import resume  # noqa: E402
 import rl  # noqa: E402
+import stages  # noqa: E402
 from prompts import ESTIMATOR_RESPONSE_PREFIX, estimator_messages, js_trim, thought_messages  # noqa: E402
 
 STAGES = ["data", "sft-thought", "sft-estimator", "rl-thought", "rlmid", "rl-estimator", "export",
@@ -295,34 +295,22 @@ def stage_import(a, k):
 
 
 def run_stage(a, stage, k):
-    """Runs one stage unless its done.json exists (or --force); writes done.json with its wall time."""
+    """Runs one stage unless its done.json exists (or --force); done.json records its wall time."""
     name = stage if stage in SINGLE else f"{stage}-{k}"
     out = os.path.join(a.work_dir, name)
-    if os.path.exists(os.path.join(out, "done.json")) and not a.force and stage != "export":
-        print(f"[{name}] done already ({out}/done.json); --force to redo")
-        return
-    os.makedirs(out, exist_ok=True)
-    print(f"[{name}] starting", flush=True)
-    t0 = time.perf_counter()
     run = {"data": lambda: stage_data(a, out), "sft-thought": lambda: stage_sft(a, out, "thought"),
            "sft-estimator": lambda: stage_sft(a, out, "estimator"),
            "sft-estimator-noreason": lambda: stage_sft(a, out, "estimator", without_r=True),
            "rl-thought": lambda: stage_rl_thought(a, out, k),
            "rlmid": lambda: stage_rlmid(a, out, k), "rl-estimator": lambda: stage_rl_estimator(a, out, k),
            "export": lambda: stage_export(a, out, k)}[stage]
-    rec = {"stage": name, **run(), "wall_s": round(time.perf_counter() - t0, 1), "threads": a.threads, "smoke": a.smoke}
-    if not main_process():
-        return
-    with open(os.path.join(out, "done.json"), "w", encoding="utf-8") as f:
-        json.dump(rec, f, indent=1, ensure_ascii=False)
-    print(f"[{name}] done in {rec['wall_s']:.1f} s", flush=True)
+    stages.run_recorded(out, name, run, a.force, {"threads": a.threads, "smoke": a.smoke}, write=main_process(),
+                        always=stage == "export")
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("stage", choices=STAGES + ["all"])
+    p = stages.training_parser(__doc__.split("\n")[0], STAGES + ["all"], "GRPO learning rate (the paper: 1e-5 at 8B)")
     p.add_argument("--iteration", type=int, help="rl-thought/rlmid/rl-estimator: 1 or 2; export: default 2")
-    p.add_argument("--work-dir")
     p.add_argument("--out", help="export: the folder for thought/ and estimator/")
     p.add_argument("--from", dest="from_dir", default=os.path.join(REPO, "public", "models"),
                    help="import: the folder holding rolescope-corl-thought/ and rolescope-corl-estimator/")
@@ -331,27 +319,10 @@ def parse_args(argv=None):
     p.add_argument("--data-from", default="rolescope-tiny-multi", choices=list(lm.DEMO_MODELS),
                    help="whose training data (valid files) the data stage reads")
     p.add_argument("--window", type=int, default=512, help="prompt + completion tokens (the demo models' 512)")
-    p.add_argument("--max-examples", type=int, default=2000)
-    p.add_argument("--heldout", type=int, default=200)
-    p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--sft-epochs", type=int, default=3)
-    p.add_argument("--sft-max-steps", type=int, help="cap on SFT optimisation steps (budget)")
-    p.add_argument("--sft-batch", type=int, default=16)
     p.add_argument("--rlmid-epochs", type=int, default=1)
-    p.add_argument("--rl-steps", type=int, default=100)
-    p.add_argument("--rl-lr", type=float, default=5e-5, help="GRPO learning rate (the paper: 1e-5 at 8B)")
-    p.add_argument("--prompts-per-step", type=int, default=2, help="x G=8 completions per GRPO step")
     p.add_argument("--thought-tokens", type=int, default=128, help="r's limit (the app's thought budget)")
     p.add_argument("--estimator-tokens", type=int, default=64)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--force", action="store_true")
-    p.add_argument("--smoke", action="store_true", help="a handful of examples, 2 steps per stage")
-    a = p.parse_args(argv)
-    if a.smoke:
-        a.max_examples, a.heldout, a.sft_max_steps, a.rl_steps, a.prompts_per_step = 8, 4, 2, 2, 1
-        a.sft_batch = 4
-    a.work_dir = os.path.abspath(a.work_dir or os.path.join(REPO, ".cache", "corl-smoke" if a.smoke else "corl"))
-    return a, p
+    return stages.finish_args(p.parse_args(argv), REPO, "corl"), p
 
 
 def main():

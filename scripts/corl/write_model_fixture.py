@@ -13,13 +13,13 @@ whole, with the trained PyTorch models (adapter merged, not the exported ONNX):
 test/integration/corl-models.test.ts loads the bundled folders in onnxruntime and requires the
 same r and the same log-probs (within 1e-4).
 """
-import argparse
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lm  # noqa: E402
+import stages  # noqa: E402
 from hf_model import REPO  # noqa: E402
 from prompts import estimator_messages, js_trim, thought_messages  # noqa: E402
 
@@ -33,12 +33,8 @@ def load(folder, work_dir):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("out")
-    p.add_argument("--work-dir", default=os.path.join(REPO, ".cache", "corl"))
-    p.add_argument("--n", type=int, default=3)
-    p.add_argument("--fixture", default=os.path.join(REPO, "test", "fixtures", "corl", "models.json"))
-    a = p.parse_args()
+    a = stages.fixture_parser(__doc__, os.path.join(REPO, ".cache", "corl"),
+                              os.path.join(REPO, "test", "fixtures", "corl", "models.json")).parse_args()
     thought, tok, t_meta = load(os.path.join(a.out, "thought"), a.work_dir)
     estimator, _, e_meta = load(os.path.join(a.out, "estimator"), a.work_dir)
     rows = [json.loads(line) for line in open(os.path.join(a.work_dir, "data", "heldout", "estimator.jsonl"),

@@ -9,7 +9,6 @@ for the first held-out examples whose prompt fits whole, each trained PyTorch po
 output as the app decodes a policy, its reply, and the per-token log-probs of the golden reply
 after rp-v1, as the app scores a response) and rebuilds public/models/manifest.json.
 """
-import argparse
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ sys.path.insert(0, HERE)
 import policy  # noqa: E402  (puts scripts/corl on the path)
 
 import lm  # noqa: E402
+import stages  # noqa: E402
 from hf_model import REPO  # noqa: E402
 
 BASE, POLICY_TOKENS = policy.BASE, policy.POLICY_TOKENS
@@ -96,12 +96,8 @@ def fixture(work_dir, names, n):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("out")
-    p.add_argument("--work-dir", default=os.path.join(REPO, ".cache", "methods"))
-    p.add_argument("--n", type=int, default=3)
-    p.add_argument("--fixture", default=os.path.join(REPO, "test", "fixtures", "methods", "models.json"))
-    a = p.parse_args()
+    a = stages.fixture_parser(__doc__, os.path.join(REPO, ".cache", "methods"),
+                              os.path.join(REPO, "test", "fixtures", "methods", "models.json")).parse_args()
     names = [name for name in METHOD if os.path.isdir(os.path.join(a.out, name))]
     for name in names:
         dst = os.path.join(REPO, "public", "models", f"rolescope-method-{name}")

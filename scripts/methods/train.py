@@ -5,6 +5,7 @@
   .venv/bin/python scripts/methods/train.py think         # thinking SFT: <think> thought </think> reply
   .venv/bin/python scripts/methods/train.py rl            # GRPO from the base: word F1 of the reply with the training reply
   .venv/bin/python scripts/methods/train.py export --out DIR   # every trained policy in the app's ONNX layout, with a card
+  .venv/bin/python scripts/methods/train.py import [--policies sft think]   # rebuild policies from public/models
   .venv/bin/python scripts/methods/train.py all --smoke --out DIR
 
 The base is `rolescope-tiny-multi`, itself an SFT policy (trained from scratch on the same valid
@@ -18,12 +19,10 @@ the extra training's. The thinking target's thought is the CoRL cold-start targe
 Each stage writes under --work-dir (default .cache/methods) and ends with its done.json; a done
 stage is skipped unless --force.
 """
-import argparse
 import importlib.util
 import json
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -33,7 +32,9 @@ import policy  # noqa: E402  (puts scripts/corl on the path)
 import torch  # noqa: E402
 
 import lm  # noqa: E402
+import resume  # noqa: E402
 import rl  # noqa: E402
+import stages  # noqa: E402
 from hf_model import REPO, save_hf_as_demo_onnx  # noqa: E402
 
 # scripts/corl/train.py, loaded by path: this file has the same module name.
@@ -141,53 +142,59 @@ def stage_export(a, out):
     return {"out": a.out, "heldout": figures}
 
 
+def stage_import(a):
+    """The sft and think policies rebuilt from their exported (merged) folders in --from, so that
+    one stage (say rl) can be retrained and exported beside them once the work folder is gone.
+    The data stage must have run here with the settings they were trained on."""
+    data_done = os.path.join(a.work_dir, "data", "done.json")
+    if not os.path.exists(data_done):
+        sys.exit(f"{data_done} is missing: run the data stage first (with the policies' --seed and sizes)")
+    data_rec = json.load(open(data_done, encoding="utf-8"))
+    tok = lm.load_base(BASE)[1]
+    probe = torch.tensor([tok("<|im_start|>user\nHello there, how are you?<|im_end|>\n")["input_ids"]])
+    for name in a.policies:
+        folder = os.path.join(a.from_dir, f"rolescope-method-{name}")
+        out = os.path.join(a.work_dir, name)
+        if os.path.exists(os.path.join(out, "done.json")) and not a.force:
+            print(f"[import {name}] {out}/done.json exists; --force to replace it")
+            continue
+        doc = json.load(open(os.path.join(folder, "training.json"), encoding="utf-8"))
+        mismatch = [key for key in corl_train.DATA_KEYS if doc["stages"]["data"].get(key) != data_rec.get(key)]
+        if mismatch:
+            sys.exit(f"{folder} was trained on other data rows (differs in {mismatch}): rerun the data stage to match")
+        model, _, check = resume.adapter_from_merged(BASE, folder, probe)
+        print(f"[import {name}] {check}", flush=True)
+        model.save_pretrained(os.path.join(out, "adapter"))
+        rec = {**doc["stages"][name], "imported_from": os.path.relpath(folder, REPO), "import_check": check}
+        with open(os.path.join(out, "done.json"), "w", encoding="utf-8") as f:
+            json.dump(rec, f, indent=1, ensure_ascii=False)
+
+
 def run_stage(a, stage):
     out = os.path.join(a.work_dir, stage)
-    if os.path.exists(os.path.join(out, "done.json")) and not a.force and stage != "export":
-        print(f"[{stage}] done already ({out}/done.json); --force to redo")
-        return
-    os.makedirs(out, exist_ok=True)
-    print(f"[{stage}] starting", flush=True)
-    t0 = time.perf_counter()
     run = {"data": lambda: stage_data(a, out), "sft": lambda: stage_sft(a, out, thinking=False),
            "think": lambda: stage_sft(a, out, thinking=True), "rl": lambda: stage_rl(a, out),
            "export": lambda: stage_export(a, out)}[stage]
-    rec = {"stage": stage, **run(), "wall_s": round(time.perf_counter() - t0, 1), "threads": a.threads,
-           "smoke": a.smoke}
-    with open(os.path.join(out, "done.json"), "w", encoding="utf-8") as f:
-        json.dump(rec, f, indent=1, ensure_ascii=False)
-    print(f"[{stage}] done in {rec['wall_s']:.1f} s", flush=True)
+    stages.run_recorded(out, stage, run, a.force, {"threads": a.threads, "smoke": a.smoke}, always=stage == "export")
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("stage", choices=STAGES + ["all"])
-    p.add_argument("--work-dir")
+    p = stages.training_parser(__doc__.split("\n")[0], STAGES + ["import", "all"],
+                               "GRPO learning rate (the CoRL trainer's 5e-5 by default)")
     p.add_argument("--out", help="export: the folder for one subfolder per trained policy")
-    p.add_argument("--max-examples", type=int, default=2000)
-    p.add_argument("--heldout", type=int, default=200)
-    p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--sft-epochs", type=int, default=3)
-    p.add_argument("--sft-max-steps", type=int)
-    p.add_argument("--sft-batch", type=int, default=16)
-    p.add_argument("--rl-steps", type=int, default=100)
-    p.add_argument("--rl-lr", type=float, default=5e-5, help="GRPO learning rate (as the CoRL trainer's)")
-    p.add_argument("--prompts-per-step", type=int, default=2, help="x G=8 completions per GRPO step")
+    p.add_argument("--from", dest="from_dir", default=os.path.join(REPO, "public", "models"),
+                   help="import: the folder holding rolescope-method-<policy>/")
+    p.add_argument("--policies", nargs="+", default=["sft", "think"], choices=TRAINED, help="import: which to rebuild")
     p.add_argument("--rl-tokens", type=int, default=64, help="completion limit while sampling in GRPO")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--force", action="store_true")
-    p.add_argument("--smoke", action="store_true", help="a handful of examples, 2 steps per stage")
-    a = p.parse_args(argv)
-    if a.smoke:
-        a.max_examples, a.heldout, a.sft_max_steps, a.rl_steps, a.prompts_per_step, a.sft_batch = 8, 4, 2, 2, 1, 4
-    a.work_dir = os.path.abspath(a.work_dir or os.path.join(REPO, ".cache", "methods-smoke" if a.smoke else "methods"))
-    return a
+    return stages.finish_args(p.parse_args(argv), REPO, "methods")
 
 
 def main():
     a = parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    if a.stage == "import":
+        return stage_import(a)
     for stage in (STAGES if a.stage == "all" else [a.stage]):
         run_stage(a, stage)
 
