@@ -2,7 +2,8 @@
  * The training-method comparison's report (scripts/compare-methods.ts): from one results file per
  * estimator, each policy's R-EMID per shift family with its interval and rank, and its difference
  * from the SFT base with a paired bootstrap interval, the same numbers the Results view's Compare
- * shows (comparePolicies, policyRanks); then the markdown tables of docs/methods/comparison.md.
+ * shows (comparePolicies, policyRanks); each shifted category's R-EMID with its interval; then the
+ * markdown tables of docs/methods/comparison.md.
  */
 import { comparePolicies, policyRanks, type ResultsFile } from '../../src/core/index.js';
 
@@ -30,6 +31,8 @@ export interface EstimatorReport {
     readonly id: string;
     readonly method: string;
     readonly families: Partial<Record<Family, FamilyFigures>>;
+    /** R-EMID per shifted category (tag), with its 95% interval. */
+    readonly categories: Readonly<Record<string, { readonly remid: number; readonly ci: readonly [number, number] }>>;
   }[];
   /** Per family, the policy ids by rank (least R-EMID first). */
   readonly order: Partial<Record<Family, readonly string[]>>;
@@ -60,7 +63,12 @@ export function estimatorReport(
         ...(vs ? { vsBase: { difference: vs.difference, ci: vs.ci } } : {}),
       };
     }
-    return { id: p.id, method: p.method, families };
+    const categories = Object.fromEntries(
+      file.rows
+        .filter((r) => r.policy === p.id && r.remid !== null && r.remidCi !== null)
+        .map((r) => [r.category, { remid: r.remid!, ci: r.remidCi! }]),
+    );
+    return { id: p.id, method: p.method, families, categories };
   });
   const order: Partial<Record<Family, string[]>> = {};
   for (const family of FAMILIES) {
@@ -106,6 +114,21 @@ export function reportMarkdown(report: EstimatorReport): string {
       return vs ? `${vs.difference >= 0 ? '+' : ''}${num(vs.difference)} ${interval(vs.ci)}` : '–';
     });
     lines.push(`| ${p.id} | ${cells.join(' | ')} |`);
+  }
+  const categories = [...new Set(report.policies.flatMap((p) => Object.keys(p.categories)))];
+  lines.push(
+    '',
+    'R-EMID per shifted category:',
+    '',
+    '| category | ' + report.policies.map((p) => p.id).join(' | ') + ' |',
+    '| --- | ' + report.policies.map(() => '---').join(' | ') + ' |',
+  );
+  for (const category of categories) {
+    const cells = report.policies.map((p) => {
+      const fig = p.categories[category];
+      return fig ? `${num(fig.remid)} ${interval(fig.ci)}` : '–';
+    });
+    lines.push(`| ${category} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
 }

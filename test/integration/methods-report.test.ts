@@ -96,10 +96,23 @@ describe('the training-method report', () => {
       expect(o.vsBase!.difference).toBeCloseTo(o.remid - b.remid, 12);
     }
 
+    // Every shifted category's R-EMID is the file's row, and in-distribution ones have none.
+    for (const id of [base, other]) {
+      const shifted = file.rows.filter((r) => r.policy === id && r.remid !== null);
+      expect(shifted.length).toBeGreaterThan(0);
+      const categories = report.policies.find((p) => p.id === id)!.categories;
+      expect(Object.keys(categories).sort()).toEqual(shifted.map((r) => r.category).sort());
+      for (const r of shifted) expect(categories[r.category]).toEqual({ remid: r.remid, ci: r.remidCi });
+    }
+
     const md = reportMarkdown(report);
     const user = report.policies[1]!.families.user!;
     expect(md).toContain(`| ${other} | other data | ${user.remid.toFixed(3)} [${user.ci[0].toFixed(3)}, `);
     expect(md.split('\n').filter((l) => l.startsWith(`| ${other} |`))).toHaveLength(2); // both tables
     expect(md.split('\n').filter((l) => l.startsWith(`| ${base} |`))).toHaveLength(1); // not paired with itself
+    const french = report.policies.map((p) => p.categories.french!);
+    expect(md).toContain(
+      `| french | ${french.map((f) => `${f.remid.toFixed(3)} [${f.ci[0].toFixed(3)}, ${f.ci[1].toFixed(3)}]`).join(' | ')} |`,
+    );
   });
 });
