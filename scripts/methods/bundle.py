@@ -57,7 +57,8 @@ def model_card(doc, model_id):
         "`valid` files of the demo models' public role-play data (Xpersona en, zh, jp, ko, fr, it, id and "
         "Synthetic-Persona-Chat; see `public/models/NOTICE`), the rows the CoRL pair was trained on; the demo "
         "benchmark is built from the `test` files, which training never reads.", "",
-        "## Training", "", f"{how}. Wall time {rec['wall_s'] / 60:.0f} min.", "",
+        "## Training", "", f"{how}. Wall time {rec['wall_s'] / 60:.0f} min on {rec['threads']} CPU thread(s) of a 2-core "
+        "machine.", "",
         f"## Held-out figures ({fig['fitted']} valid-split examples never trained on)", "",
         f"Greedy output as the app decodes a policy (256 new tokens, repetition penalty 1.05): mean word F1 of the "
         f"reply with the golden reply {fig['reply_f1']:.3f}; empty replies {fig['empty_replies']:.1%}; outputs that "
