@@ -6,6 +6,12 @@ Builds the faithful Hub-format fixtures in test/fixtures/hub-models/ (see the RE
 Stages, each resumable (a stage redoes only its own work): checkpoint (tokenizer and random
 weights), export (Optimum, or onnxruntime-genai's model builder in .venv-genai), quantize (as
 transformers.js's conversion scripts do), reference (torch float64 log-probs of the test cases).
+
+  .venv/bin/python scripts/hub_fixtures/build.py --real-size [--family NAME ...] [--stage STAGE ...]
+
+builds the real-size stand-ins of real_size.py instead (exact Hub configurations, random weights)
+in .cache/real-size/work/<name>, and writes loadable model folders in the transformers.js layout
+to .cache/real-size/models/<name>: its last stage, folder, replaces reference (no float64 pass).
 """
 import argparse
 import os
@@ -20,16 +26,20 @@ REPO = tokenizers_src.REPO
 WORK = os.path.join(REPO, "scripts", ".work", "hub-fixtures")
 OUT = os.path.join(REPO, "test", "fixtures", "hub-models")
 STAGES = ["checkpoint", "export", "quantize", "reference"]
+REAL_SIZE_ROOT = os.path.join(REPO, ".cache", "real-size")
+REAL_SIZE_STAGES = ["checkpoint", "export", "quantize", "folder"]
 
 
-def paths(family):
-    work = os.path.join(WORK, family.name)
+def paths(family, real_size=False):
+    work_root = os.path.join(REAL_SIZE_ROOT, "work") if real_size else WORK
+    work = os.path.join(work_root, family.name)
     return {
         "work": work,
         "hf": os.path.join(work, "hf"),
-        "standin": os.path.join(WORK, "standin-tokenizer"),
+        "standin": os.path.join(work_root, "standin-tokenizer"),
         "onnx": os.path.join(work, "onnx"),
-        "out": os.path.join(OUT, family.name),
+        "out": os.path.join(REAL_SIZE_ROOT, "models", family.name) if real_size else os.path.join(OUT, family.name),
+        "real_size": real_size,
     }
 
 
@@ -38,7 +48,15 @@ def stage_checkpoint(family, p):
 
     if "train" in family.tokenizer and not os.path.exists(os.path.join(p["standin"], "tokenizer.json")):
         os.makedirs(p["standin"], exist_ok=True)
-        tokenizers_src.train_standin(family.tokenizer["train"], p["standin"])
+        committed = os.path.join(OUT, "smollm2")
+        if p["real_size"] and os.path.exists(os.path.join(committed, "tokenizer.json")):
+            # The tiny fixture's stand-in, as committed (training it again needs the data sets).
+            import shutil
+
+            for name in ("tokenizer.json", "tokenizer_config.json"):
+                shutil.copyfile(os.path.join(committed, name), os.path.join(p["standin"], name))
+        else:
+            tokenizers_src.train_standin(family.tokenizer["train"], p["standin"])
     build_checkpoint(family, p["hf"])
     tokenizers_src.assemble(family, p["hf"], p["standin"])
 
@@ -132,18 +150,55 @@ def stage_reference(family, p):
         f.write("\n")
 
 
+def stage_folder(family, p):
+    """A real-size build's model folder: config, generation config, tokenizer (with the family's
+    chat template, from the checkpoint stage) beside the onnx/ the quantize stage wrote."""
+    import json
+    import shutil
+
+    for name in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(os.path.join(p["hf"], name), os.path.join(p["out"], name))
+    with open(os.path.join(p["out"], "real-size.json"), "w", encoding="utf-8") as f:
+        json.dump({"name": family.name, "standsFor": family.stands_for, "exporter": family.exporter,
+                   "seed": family.seed, "precisions": list(family.precisions)}, f, indent=2)
+        f.write("\n")
+    total = sum(os.path.getsize(os.path.join(d, n)) for d, _, files in os.walk(p["out"]) for n in files)
+    print(f"   {p['out']}: {total / 2**20:.1f} MiB", flush=True)
+
+
 def main():
+    from real_size import REAL_BY_NAME, REAL_SIZE
+
     parser = argparse.ArgumentParser()
-    parser.add_argument("--family", nargs="*", default=[f.name for f in FAMILIES], choices=list(BY_NAME))
-    parser.add_argument("--stage", nargs="*", default=STAGES, choices=STAGES)
+    parser.add_argument("--real-size", action="store_true",
+                        help="build real_size.py's families into .cache/real-size/ instead of the tiny fixtures")
+    parser.add_argument("--family", nargs="*", choices=[*BY_NAME, *REAL_BY_NAME])
+    parser.add_argument("--stage", nargs="*", choices=sorted({*STAGES, *REAL_SIZE_STAGES}))
+    parser.add_argument("--precision", nargs="*", choices=["fp32", "fp16", "q8", "q4", "q4f16"],
+                        help="these precisions instead of the family's own list")
     args = parser.parse_args()
-    for name in args.family:
-        family = BY_NAME[name]
-        p = paths(family)
-        for stage in STAGES:
-            if stage in args.stage:
-                print(f"== {name}: {stage}", flush=True)
-                globals()[f"stage_{stage}"](family, p)
+    table = REAL_BY_NAME if args.real_size else BY_NAME
+    stages = REAL_SIZE_STAGES if args.real_size else STAGES
+    names = args.family or [f.name for f in (REAL_SIZE if args.real_size else FAMILIES)]
+    for name in names:
+        if name not in table:
+            parser.error(f"--family {name} is not a real-size family" if args.real_size
+                         else f"--family {name} is a real-size family (add --real-size)")
+    for stage in args.stage or []:
+        if stage not in stages:
+            parser.error(f"--stage {stage} is not one of {', '.join(stages)}")
+    for name in names:
+        family = table[name]
+        if args.precision:
+            import dataclasses
+
+            family = dataclasses.replace(family, precisions=tuple(args.precision))
+        p = paths(family, args.real_size)
+        for stage in stages:
+            if args.stage and stage not in args.stage:
+                continue
+            print(f"== {name}: {stage}", flush=True)
+            globals()[f"stage_{stage}"](family, p)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 /**
  * The pure-Python parts of the training scripts have unittest suites that need only the standard
  * library: scripts/corl (prompts, cold-start targets, rewards, data sets, stage records, the
- * ablation's benchmark variants) and scripts/methods (the policies' output format and RL reward). This runs them with
- * the system interpreter so that `npm test` covers them too.
+ * ablation's benchmark variants), scripts/methods (the policies' output format and RL reward) and
+ * scripts/hub_fixtures (the real-size stand-ins' configurations and parameter counts). This runs
+ * them with the system interpreter so that `npm test` covers them too.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SUITES = [
   { folder: 'scripts/corl/tests', minTests: 44 },
   { folder: 'scripts/methods/tests', minTests: 5 },
+  { folder: 'scripts/hub_fixtures/tests', minTests: 4 },
 ];
 
 describe('training scripts Python tests', () => {
