@@ -12,12 +12,14 @@ Prompts reach the trainer as rendered text already fitted to the window (oldest 
 room left for the completion), because TRL would otherwise cut them from the left, taking the
 system prompt and persona first. The role-play columns ride along for the reward functions.
 """
+import os
 import time
 
 import torch
 
 from datasets import Dataset
 from transformers import TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
 from trl import GRPOConfig, GRPOTrainer
 
 import lm
@@ -55,11 +57,21 @@ def prompt_rows(tok, rows, kind, max_completion):
     return out, skipped
 
 
-def grpo(model, tok, rows, reward_funcs, out_dir, steps, prompts_per_step, max_completion, lr, seed=0):
-    """Runs GRPO for `steps` optimisation steps; returns (trainer, per-step seconds, log)."""
+def grpo(model, tok, rows, reward_funcs, out_dir, steps, prompts_per_step, max_completion, lr, seed=0, save_every=None):
+    """Runs GRPO for `steps` optimisation steps; returns (trainer, per-step seconds, log).
+    save_every: keep a checkpoint (adapter, optimiser, sampler and log) every that many steps in
+    out_dir and resume from the latest one found there, so that a long run can be stopped and
+    continued in pieces; the per-step seconds then cover the steps of this piece only."""
+    last = get_last_checkpoint(out_dir) if save_every and os.path.isdir(out_dir) else None
+    if last and int(last.rsplit("-", 1)[1]) >= steps:
+        last = None  # stopped after its last step: resuming there would train one step more, so start over
+    if last:
+        print(f"  resuming from {last}", flush=True)
     cfg = GRPOConfig(
         output_dir=out_dir, report_to="none", use_cpu=not torch.cuda.is_available(),
-        bf16=torch.cuda.is_available(), save_strategy="no", logging_steps=1,
+        bf16=torch.cuda.is_available(), logging_steps=1,
+        **({"save_strategy": "steps", "save_steps": save_every, "save_total_limit": 2} if save_every
+           else {"save_strategy": "no"}),
         disable_tqdm=True, seed=seed, max_steps=steps, learning_rate=lr,
         per_device_train_batch_size=G * prompts_per_step, gradient_accumulation_steps=1,
         num_generations=G, max_prompt_length=lm.WINDOW - max_completion, max_completion_length=max_completion,
@@ -69,7 +81,7 @@ def grpo(model, tok, rows, reward_funcs, out_dir, steps, prompts_per_step, max_c
     tok.padding_side = "left"  # TRL pads prompts on the left for generation
     trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=cfg, train_dataset=Dataset.from_list(rows),
                           processing_class=tok, callbacks=[timer])
-    trainer.train()
+    trainer.train(resume_from_checkpoint=last)
     log = [{k: v for k, v in h.items() if k == "step" or k.startswith(("reward", "completions/mean_length", "loss"))}
            for h in trainer.state.log_history if "reward" in h]
     return trainer, timer.steps, log

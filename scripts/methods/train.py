@@ -22,6 +22,7 @@ stage is skipped unless --force.
 import importlib.util
 import json
 import os
+import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -89,8 +90,11 @@ def stage_rl(a, out):
             skipped += 1
             continue
         prompts.append({"prompt": prompt, "golden": r["golden"]})
-    trainer, secs, log = rl.grpo(model, tok, prompts, [policy.trl_reply_f1], os.path.join(out, "trl"), a.rl_steps,
-                                 a.prompts_per_step, a.rl_tokens, a.rl_lr, a.seed)
+    trl_dir = os.path.join(out, "trl")
+    if a.force:
+        shutil.rmtree(trl_dir, ignore_errors=True)  # a forced stage starts over, not from a checkpoint
+    trainer, secs, log = rl.grpo(model, tok, prompts, [policy.trl_reply_f1], trl_dir, a.rl_steps,
+                                 a.prompts_per_step, a.rl_tokens, a.rl_lr, a.seed, save_every=a.rl_save_every)
     trainer.model.save_pretrained(os.path.join(out, "adapter"))
     return {"method": "SFT + RL (GRPO)", "prompts": len(prompts), "skipped": skipped, "log": log,
             "reward": "word F1 of the reply with the training sample's reply", **rl.summarize(log, secs),
@@ -186,6 +190,8 @@ def parse_args(argv=None):
                    help="import: the folder holding rolescope-method-<policy>/")
     p.add_argument("--policies", nargs="+", default=["sft", "think"], choices=TRAINED, help="import: which to rebuild")
     p.add_argument("--rl-tokens", type=int, default=64, help="completion limit while sampling in GRPO")
+    p.add_argument("--rl-save-every", type=int, default=50,
+                   help="rl: a checkpoint every N steps; an interrupted rl stage resumes from the latest")
     # The bundled RL policy's budget: at the CoRL trainer's 100 steps x 2 prompts and 5e-5 its
     # reward stayed flat (0.112 -> 0.108), so this trainer takes 4x the samples and 4x the step size.
     p.set_defaults(rl_steps=200, prompts_per_step=4, rl_lr=2e-4)
